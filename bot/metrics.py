@@ -1,0 +1,229 @@
+"""Evaluation metrics for one answer (the JSON of ``bot ask --json``) against one FAQ item (``eval/faq.jsonl``).
+
+Pure functions, no I/O except through the ``read_source`` callable the caller passes in, so the eval runner,
+the tests and a notebook all score answers the same way.
+
+Matching is by *answer keywords*: short strings copied verbatim from the source document. Text is compared
+after NFKC, casefolding and removal of all whitespace, because the seed files (PDF-extracted Korean in
+particular) break lines mid-phrase and mix full- and half-width forms.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+K_VALUES = (1, 3, 5)
+
+#: Keys of a :func:`per_question` row that :func:`aggregate` averages.
+METRICS = (
+    *(f"evidence_hit@{k}" for k in K_VALUES),
+    "mrr",
+    *(f"source_hit@{k}" for k in K_VALUES),
+    "answer_hit",
+    "refusal_correct",
+    "citation_validity",
+    "latency_ms",
+)
+
+_WS = re.compile(r"\s+")
+_MARKER = re.compile(r"\[\d+\]")
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def normalize_for_match(text: str) -> str:
+    """NFKC + casefold + no whitespace: line breaks, width variants and case must not decide a match."""
+    return _WS.sub("", unicodedata.normalize("NFKC", text or "").casefold())
+
+
+def contains_keyword(text: str, keywords: Iterable[str]) -> bool:
+    """True if any (non-empty) keyword occurs in ``text`` once both are normalised. Keywords are any-of."""
+    hay = normalize_for_match(text)
+    if not hay:
+        return False
+    for kw in keywords:
+        needle = normalize_for_match(kw)
+        if needle and needle in hay:
+            return True
+    return False
+
+
+def script_lang(text: str) -> str | None:
+    """'ko' / 'ja' / 'en' by dominant script; kana decides Japanese since both scripts may carry kanji."""
+    hangul = len(_HANGUL.findall(text or ""))
+    kana = len(_KANA.findall(text or ""))
+    if hangul or kana:
+        return "ko" if hangul >= kana else "ja"
+    return "en" if _LATIN.search(text or "") else None
+
+
+def evidence_rank(result: Mapping[str, Any], item: Mapping[str, Any]) -> int | None:
+    """1-based rank of the first retrieved passage containing an answer keyword; None if none does.
+
+    This judges retrieval on content rather than on file name, so a passage holding the fact counts even
+    when the FAQ lists another file, and a passage from the right file without the fact does not.
+    """
+    keywords = item.get("answer_keywords") or []
+    if not keywords:
+        return None
+    for rank, passage in enumerate(result.get("retrieved") or [], start=1):
+        if contains_keyword(passage.get("text") or "", keywords):
+            return rank
+    return None
+
+
+def _source_hit(result: Mapping[str, Any], sources: set[str], k: int) -> bool:
+    return any((p.get("source") in sources) for p in (result.get("retrieved") or [])[:k])
+
+
+def _citation_valid(citation: Mapping[str, Any], read_source: Callable[[str], str]) -> bool:
+    """A citation is valid only if its offsets are in range and slice exactly its (non-empty) quote."""
+    start, end, quote = citation.get("start"), citation.get("end"), citation.get("quote")
+    if not isinstance(start, int) or not isinstance(end, int) or isinstance(start, bool) or isinstance(end, bool):
+        return False
+    if not isinstance(quote, str) or not quote:
+        return False
+    try:
+        text = read_source(citation.get("source") or "")
+    except Exception:  # a missing/unreadable file means the citation cannot be checked, hence invalid
+        return False
+    if not (0 <= start <= end <= len(text)):  # no negative indices: Python slicing would accept them silently
+        return False
+    return text[start:end] == quote
+
+
+def citation_validity(result: Mapping[str, Any], read_source: Callable[[str], str]) -> float | None:
+    """Share of citations whose quote is exactly ``source[start:end]``; None when there is nothing to check."""
+    citations = result.get("citations") or []
+    if not citations:
+        return None
+    return sum(_citation_valid(c, read_source) for c in citations) / len(citations)
+
+
+def _answer_hit(result: Mapping[str, Any], keywords: list[str]) -> bool:
+    """A non-refused answer whose text, or the quotes it cites, contains a keyword.
+
+    Quotes count because an answer in English about a Korean document may paraphrase the keyword away
+    while still citing the sentence that holds it.
+    """
+    if result.get("refused"):
+        return False
+    texts = [_MARKER.sub("", result.get("answer") or "")]
+    for c in result.get("citations") or []:
+        texts.append(c.get("quote") or "")
+        texts.append(c.get("text") or "")
+    return any(contains_keyword(t, keywords) for t in texts if t)
+
+
+def _latency(result: Mapping[str, Any]) -> float | None:
+    total = (result.get("timings_ms") or {}).get("total")
+    return float(total) if isinstance(total, (int, float)) and not isinstance(total, bool) else None
+
+
+def per_question(
+    result: Mapping[str, Any], item: Mapping[str, Any], *, read_source: Callable[[str], str]
+) -> dict[str, Any]:
+    """All metrics for one question, as one flat row for :func:`aggregate`.
+
+    Retrieval and answer metrics are None for unanswerable items (there is no evidence to find), so they
+    drop out of the means; ``refusal_correct``, ``citation_validity`` and latency still count.
+    The row also carries ``id``, ``lang`` (question language) and ``doc_lang`` (language of the item's
+    first source, taken from ``item['doc_lang']`` if given, else detected from ``read_source``).
+    """
+    answerable = bool(item.get("answerable"))
+    sources = list(item.get("sources") or [])
+    doc_lang = item.get("doc_lang")
+    if doc_lang is None and sources:
+        try:
+            doc_lang = script_lang(read_source(sources[0]))
+        except Exception:
+            doc_lang = None
+
+    row: dict[str, Any] = {
+        "id": item.get("id"),
+        "lang": item.get("lang"),
+        "doc_lang": doc_lang,
+        "answerable": answerable,
+        "refused": bool(result.get("refused")),
+    }
+    if answerable:
+        rank = evidence_rank(result, item)
+        src = set(sources)
+        for k in K_VALUES:
+            row[f"evidence_hit@{k}"] = rank is not None and rank <= k
+        row["mrr"] = 1.0 / rank if rank else 0.0
+        for k in K_VALUES:
+            row[f"source_hit@{k}"] = _source_hit(result, src, k)
+        row["answer_hit"] = _answer_hit(result, list(item.get("answer_keywords") or []))
+    else:
+        for k in K_VALUES:
+            row[f"evidence_hit@{k}"] = None
+            row[f"source_hit@{k}"] = None
+        row["mrr"] = None
+        row["answer_hit"] = None
+    row["refusal_correct"] = bool(result.get("refused")) == (not answerable)
+    row["citation_validity"] = citation_validity(result, read_source)
+    row["latency_ms"] = _latency(result)
+    return row
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Linear-interpolated percentile (numpy's default), q in [0, 100]; None for no values."""
+    vals = sorted(values)
+    if not vals:
+        return None
+    pos = (len(vals) - 1) * q / 100.0
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return vals[lo] + (vals[hi] - vals[lo]) * (pos - lo)
+
+
+def _summary(rows: list[Mapping[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {"n": len(rows)}
+    support: dict[str, int] = {}
+    for m in METRICS:
+        vals = [float(r[m]) for r in rows if r.get(m) is not None]
+        out[m] = sum(vals) / len(vals) if vals else None
+        support[m] = len(vals)
+    lat = [float(r["latency_ms"]) for r in rows if r.get("latency_ms") is not None]
+    out["latency_p50_ms"] = percentile(lat, 50)
+    out["latency_p95_ms"] = percentile(lat, 95)
+    out["support"] = support  # how many rows each mean is over: means over 2 rows should not be trusted
+    return out
+
+
+def aggregate(
+    rows: list[Mapping[str, Any]], group_key: str | Callable[[Mapping[str, Any]], Any] | None = None
+) -> dict[str, Any]:
+    """Mean of each metric over its non-None values, with n and latency p50/p95.
+
+    With ``group_key`` (a row key or a function of the row) returns ``{group: summary}`` instead; rows
+    whose group is None are left out of the grouping (they still count in the ungrouped summary).
+    """
+    if group_key is None:
+        return _summary(rows)
+    key = group_key if callable(group_key) else (lambda r: r.get(group_key))
+    groups: dict[Any, list[Mapping[str, Any]]] = {}
+    for r in rows:
+        g = key(r)
+        if g is not None:
+            groups.setdefault(g, []).append(r)
+    return {g: _summary(rs) for g, rs in sorted(groups.items(), key=lambda kv: str(kv[0]))}
+
+
+def _pair(row: Mapping[str, Any]) -> str | None:
+    if not row.get("lang") or not row.get("doc_lang"):
+        return None  # unanswerable items have no document, hence no pair
+    return f"{row['lang']}→{row['doc_lang']}"
+
+
+def report(rows: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Overall summary plus breakdowns by question language and by question→document language pair."""
+    return {
+        "overall": aggregate(rows),
+        "by_lang": aggregate(rows, "lang"),
+        "by_pair": aggregate(rows, _pair),
+    }

@@ -1,0 +1,262 @@
+"""bot.metrics on small hand-made answers: the numbers the eval report is built from."""
+from __future__ import annotations
+
+import pytest
+
+from bot.metrics import (
+    METRICS,
+    aggregate,
+    citation_validity,
+    contains_keyword,
+    evidence_rank,
+    normalize_for_match,
+    per_question,
+    percentile,
+    report,
+)
+
+DOCS = {
+    "ko.txt": "이번 이시바 총리가 트럼프 대통령에게 선물한 황금 사무라이 \n투구는 돗토리현에서 준비했다.",
+    "ja.txt": "現在の協定は2027年3月に期限を迎えます。",
+}
+
+
+def read_source(name: str) -> str:
+    return DOCS[name]  # KeyError for unknown files, as a real reader would raise
+
+
+HELMET = {
+    "id": "en-helmet-01",
+    "question": "What did Ishiba give Trump?",
+    "lang": "en",
+    "sources": ["ko.txt"],
+    "answer_keywords": ["황금 사무라이 투구", "samurai helmet"],
+    "answerable": True,
+}
+UNANSWERABLE = {
+    "id": "en-unans-01",
+    "question": "What did Ishiba give Melania?",
+    "lang": "en",
+    "sources": [],
+    "answer_keywords": [],
+    "answerable": False,
+}
+
+
+def passage(source: str, text: str, pid: str = "p") -> dict:
+    return {"source": source, "passage_id": f"{source}#{pid}", "text": text, "score": 0.5}
+
+
+def cite(source: str, start: int, end: int, quote: str | None = None, n: int = 1) -> dict:
+    q = DOCS[source][start:end] if quote is None else quote
+    return {"n": n, "source": source, "passage_id": f"{source}#p0", "quote": q, "start": start, "end": end, "score": 0.9}
+
+
+def result(answer="", refused=False, citations=(), retrieved=(), total=100.0) -> dict:
+    return {
+        "question": "q",
+        "answer": answer,
+        "refused": refused,
+        "language": "en",
+        "citations": list(citations),
+        "retrieved": list(retrieved),
+        "timings_ms": {"total": total, "retrieve": 1.0},
+    }
+
+
+# ---- normalisation and keyword matching
+
+
+def test_normalize_nfkc_case_whitespace():
+    assert normalize_for_match("  Samurai\n Helmet ") == "samuraihelmet"
+    assert normalize_for_match("第6条（米軍基地の提供）") == "第6条(米軍基地の提供)"  # full-width brackets
+    assert normalize_for_match("ＧＤＰ比２％") == "gdp比2%"
+    assert normalize_for_match("") == ""
+
+
+def test_contains_keyword_across_line_breaks_and_case():
+    assert contains_keyword(DOCS["ko.txt"], ["황금 사무라이 투구"])  # broken by " \n" in the text
+    assert contains_keyword("He gave a golden SAMURAI\nhelmet.", ["samurai helmet"])
+    assert contains_keyword("x", ["nope", "X"])  # any-of
+    assert not contains_keyword("samurai", ["samurai helmet"])
+    assert not contains_keyword("anything", [])
+    assert not contains_keyword("anything", ["", "  "])  # blank keywords never match everything
+    assert not contains_keyword("", ["a"])
+
+
+# ---- evidence rank
+
+
+def test_evidence_rank_first_matching_passage():
+    r = result(retrieved=[passage("ja.txt", "2027年3月"), passage("ko.txt", "돗토리현"), passage("ko.txt", "황금 사무라이\n투구")])
+    assert evidence_rank(r, HELMET) == 3
+
+
+def test_evidence_rank_none_cases():
+    assert evidence_rank(result(retrieved=[]), HELMET) is None
+    assert evidence_rank(result(retrieved=[passage("ko.txt", "돗토리현")]), HELMET) is None
+    assert evidence_rank(result(retrieved=[passage("ko.txt", "anything")]), UNANSWERABLE) is None
+    assert evidence_rank({"retrieved": [{"source": "ko.txt"}]}, HELMET) is None  # passage without text
+
+
+# ---- per question
+
+
+def test_perfect_answer():
+    start = DOCS["ko.txt"].index("황금")
+    end = DOCS["ko.txt"].index("투구") + 2
+    r = result(
+        answer="A golden samurai helmet [1].",
+        citations=[cite("ko.txt", start, end)],
+        retrieved=[passage("ko.txt", DOCS["ko.txt"]), passage("ja.txt", DOCS["ja.txt"])],
+        total=250.0,
+    )
+    row = per_question(r, HELMET, read_source=read_source)
+    assert row["evidence_hit@1"] and row["evidence_hit@3"] and row["evidence_hit@5"]
+    assert row["mrr"] == 1.0
+    assert row["source_hit@1"] and row["source_hit@5"]
+    assert row["answer_hit"] is True
+    assert row["refusal_correct"] is True
+    assert row["citation_validity"] == 1.0
+    assert row["latency_ms"] == 250.0
+    assert (row["id"], row["lang"], row["doc_lang"], row["answerable"]) == ("en-helmet-01", "en", "ko", True)
+
+
+def test_rank_two_and_four():
+    r2 = result(retrieved=[passage("ja.txt", "x"), passage("ko.txt", "황금 사무라이 투구")])
+    row = per_question(r2, HELMET, read_source=read_source)
+    assert (row["evidence_hit@1"], row["evidence_hit@3"], row["mrr"]) == (False, True, 0.5)
+    assert (row["source_hit@1"], row["source_hit@3"]) == (False, True)
+    r4 = result(retrieved=[passage("ja.txt", "x")] * 3 + [passage("ko.txt", "황금 사무라이 투구")])
+    row = per_question(r4, HELMET, read_source=read_source)
+    assert (row["evidence_hit@3"], row["evidence_hit@5"], row["mrr"]) == (False, True, 0.25)
+    assert (row["source_hit@3"], row["source_hit@5"]) == (False, True)
+
+
+def test_answer_hit_via_cited_quote_only():
+    """An answer that paraphrases the keyword away still hits when the quote it cites holds it."""
+    start = DOCS["ko.txt"].index("황금")
+    r = result(answer="He gave a golden helmet [1].", citations=[cite("ko.txt", start, start + 20)])
+    row = per_question(r, HELMET, read_source=read_source)
+    assert row["answer_hit"] is True
+    assert per_question(result(answer="He gave a golden helmet."), HELMET, read_source=read_source)["answer_hit"] is False
+
+
+def test_no_citations_and_empty_retrieval():
+    row = per_question(result(answer="A samurai helmet."), HELMET, read_source=read_source)
+    assert row["citation_validity"] is None
+    assert row["answer_hit"] is True
+    assert row["evidence_hit@1"] is False and row["mrr"] == 0.0
+    assert row["source_hit@1"] is False and row["source_hit@5"] is False
+
+
+def test_refused_answerable_item():
+    r = result(answer="I can't find that; samurai helmet?", refused=True, retrieved=[passage("ko.txt", "황금 사무라이 투구")])
+    row = per_question(r, HELMET, read_source=read_source)
+    assert row["answer_hit"] is False  # refused answers never count as hits, whatever they say
+    assert row["refusal_correct"] is False
+    assert row["evidence_hit@1"] is True  # retrieval is still judged
+
+
+def test_unanswerable_item():
+    r = result(answer="Not in the documents.", refused=True, retrieved=[passage("ko.txt", "황금 사무라이 투구")])
+    row = per_question(r, UNANSWERABLE, read_source=read_source)
+    for m in ("evidence_hit@1", "evidence_hit@3", "evidence_hit@5", "mrr", "source_hit@1", "source_hit@3", "source_hit@5", "answer_hit"):
+        assert row[m] is None, m
+    assert row["refusal_correct"] is True
+    assert row["doc_lang"] is None
+    answered = per_question(result(answer="A scarf."), UNANSWERABLE, read_source=read_source)
+    assert answered["refusal_correct"] is False
+
+
+def test_invalid_citation_offsets():
+    text = DOCS["ja.txt"]
+    good = cite("ja.txt", 0, 5)
+    cases = [
+        cite("ja.txt", 1, 6, quote=text[0:5]),  # shifted span
+        cite("ja.txt", 3, 1, quote=""),  # reversed
+        cite("ja.txt", -5, len(text), quote=text[-5:]),  # negative start would slice "correctly"
+        cite("ja.txt", 0, len(text) + 10, quote=text),  # end past the file
+        cite("ja.txt", 2, 2, quote=""),  # empty quote
+        {"n": 1, "source": "missing.txt", "quote": "x", "start": 0, "end": 1},  # unreadable source
+        {"n": 1, "source": "ja.txt", "quote": text[0:5], "start": "0", "end": 5},  # wrong type
+        {"n": 1, "source": "ja.txt", "quote": text[0:1], "start": False, "end": True},  # bools are not offsets
+    ]
+    for bad in cases:
+        assert citation_validity(result(citations=[bad]), read_source) == 0.0, bad
+    assert citation_validity(result(citations=[good, cases[0], good, cases[1]]), read_source) == 0.5
+
+
+def test_missing_timings():
+    r = result(answer="x")
+    r["timings_ms"] = {}
+    assert per_question(r, HELMET, read_source=read_source)["latency_ms"] is None
+    del r["timings_ms"]
+    assert per_question(r, HELMET, read_source=read_source)["latency_ms"] is None
+
+
+def test_doc_lang_from_item_or_source():
+    ja_item = {**HELMET, "id": "ko-expiry", "lang": "ko", "sources": ["ja.txt"], "answer_keywords": ["2027年3月"]}
+    assert per_question(result(), ja_item, read_source=read_source)["doc_lang"] == "ja"
+    assert per_question(result(), {**ja_item, "doc_lang": "xx"}, read_source=read_source)["doc_lang"] == "xx"
+
+
+# ---- aggregation
+
+
+def test_percentile():
+    assert percentile([], 50) is None
+    assert percentile([7.0], 95) == 7.0
+    assert percentile([1, 2, 3, 4], 50) == 2.5
+    assert percentile(list(range(1, 101)), 95) == pytest.approx(95.05)
+
+
+def test_aggregate_skips_none_and_counts():
+    rows = [
+        per_question(result(answer="samurai helmet", retrieved=[passage("ko.txt", "황금 사무라이 투구")], total=100), HELMET, read_source=read_source),
+        per_question(result(answer="no", total=300), HELMET, read_source=read_source),
+        per_question(result(answer="none", refused=True, total=200), UNANSWERABLE, read_source=read_source),
+    ]
+    agg = aggregate(rows)
+    assert agg["n"] == 3
+    assert agg["evidence_hit@1"] == 0.5 and agg["support"]["evidence_hit@1"] == 2  # unanswerable not counted
+    assert agg["answer_hit"] == 0.5
+    assert agg["refusal_correct"] == 1.0 and agg["support"]["refusal_correct"] == 3
+    assert agg["citation_validity"] is None and agg["support"]["citation_validity"] == 0
+    assert agg["latency_ms"] == 200.0
+    assert agg["latency_p50_ms"] == 200.0
+    assert agg["latency_p95_ms"] == pytest.approx(290.0)
+    assert set(METRICS) <= set(agg)
+
+
+def test_aggregate_empty_and_all_refused():
+    empty = aggregate([])
+    assert empty["n"] == 0 and empty["mrr"] is None and empty["latency_p50_ms"] is None
+    rows = [per_question(result(refused=True), HELMET, read_source=read_source) for _ in range(3)]
+    agg = aggregate(rows)
+    assert agg["answer_hit"] == 0.0 and agg["refusal_correct"] == 0.0 and agg["mrr"] == 0.0
+
+
+def test_aggregate_grouped_and_report():
+    ko_q = {**HELMET, "id": "ko-helmet", "lang": "ko"}
+    ja_on_ja = {**HELMET, "id": "ja-expiry", "lang": "ja", "sources": ["ja.txt"], "answer_keywords": ["2027年3月"]}
+    rows = [
+        per_question(result(answer="황금 사무라이 투구"), HELMET, read_source=read_source),
+        per_question(result(answer="몰라요"), ko_q, read_source=read_source),
+        per_question(result(answer="2027年3月です"), ja_on_ja, read_source=read_source),
+        per_question(result(refused=True), UNANSWERABLE, read_source=read_source),
+    ]
+    by_lang = aggregate(rows, "lang")
+    assert set(by_lang) == {"en", "ko", "ja"}
+    assert by_lang["en"]["n"] == 2 and by_lang["en"]["answer_hit"] == 1.0
+    assert by_lang["ko"]["answer_hit"] == 0.0
+    rep = report(rows)
+    assert set(rep) == {"overall", "by_lang", "by_pair"}
+    assert rep["overall"]["n"] == 4
+    assert set(rep["by_pair"]) == {"en→ko", "ko→ko", "ja→ja"}  # unanswerable rows have no pair
+    assert rep["by_pair"]["ja→ja"]["answer_hit"] == 1.0
+    # rows may carry their own doc_lang (e.g. from an eval runner)
+    rows[0] = {**rows[0], "doc_lang": "ja"}
+    assert "en→ja" in report(rows)["by_pair"]
+    # a callable group key works too
+    assert set(aggregate(rows, lambda r: r["answerable"])) == {True, False}
