@@ -1,0 +1,249 @@
+"""Split a document's content into sentences whose spans point back into the raw text.
+
+Sentences are the units that retrieval matches and citations quote. A PDF extraction breaks lines in
+mid-sentence and glues footnote numbers to words; both are repaired here without losing the offsets:
+a sentence's ``[start, end)`` covers the raw text (line breaks, footnote marks and all), while its
+``text`` is :func:`normalize` of that span, the form that is embedded, keyword-indexed and displayed.
+
+Hard wrapping is detected per document (most long lines stop mid-sentence): then a line that reaches
+the usual line width and does not end a sentence continues on the next line. Korean is split by
+kiwipiepy (loaded once, on first use), Japanese on 。！？ outside 「」 quotes, English on .!? with the
+usual abbreviations (U.S., Oct., Mr., No. 1, 2.7) protected. Each run of lines picks its splitter by
+its own script, so mixed-language documents work.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+
+from bot.types import Document, Segment
+from index.cleaning import SENTENCE_END, content_lines, hard_wrapped, is_heading
+from index.languages import detect_language, script_counts
+from index.tokenizing import kiwi
+
+MAX_SENTENCE_CHARS = 1500  # a "sentence" longer than this (a table, a list without punctuation) is cut at a space
+WRAP_FRACTION = 0.75  # a line at least this share of the median line width may be wrapped
+_GLYPH_BULLET = re.compile(r"^[•▪◆◇●○►▶✓✔✅💡※]")
+
+# --- footnote marks in PDF text ---------------------------------------------------------------
+# Numbers left by superscript footnote marks: glued to a word ("번째1", "5조2 적용", "가능성31을"),
+# after a sentence end ("했다.29 이와야", "평가했다. 6 일반"), after a parenthesis ("(2.14-2.16) 7:"),
+# at the end of a wrapped line ("고려하겠다”고 27\n") or at the start of a footnote line ("1 첫 번째").
+# Real numbers stay: a number followed by its unit ("2026년", "1조", "25%"), after Latin ("G20"), or a
+# decimal ("2.0", "1.5 track").
+_HANGUL = "가-힣"
+_FOOTNOTE_KO = re.compile(
+    "|".join(
+        [
+            rf"(?<=[{_HANGUL})\]’”」』])(?<!제)(?<!코로나)\d{{1,2}}(?=\s|$|[,.;:])",
+            rf"(?<=[{_HANGUL}]{{2}})(?<!코로나)\d{{1,2}}(?=[을를이가은는의에와과도로])",
+            rf"(?<=[{_HANGUL})’”」][.,])\d{{1,2}}(?=\s|$)",
+            rf"(?<=[{_HANGUL})’”」][.,])\s+\d{{1,2}}(?=\s|$)",
+            r"(?<=\))\s+\d{1,2}(?=:|\s+[가-힣])",
+            rf"(?<=[{_HANGUL}”’])\s+\d{{1,2}}(?=[ \t]*\n)",
+            r"(?:^|(?<=\n))[ \t]*\d{1,2}[ \t]+(?=[^\s.,)%])",
+        ]
+    )
+)
+_FOOTNOTE_LINE_START = re.compile(r"(?:^|(?<=\n))[ \t]*\d{1,2}[ \t]+(?=[^\d\s.,)A-Za-z])")
+
+_CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f、。「」『』（）！？"
+_JA_LINE_JOIN = re.compile(rf"(?<=[{_CJK}])[ \t\u3000]*\n\s*(?=[{_CJK}])")
+_MD_LINK = re.compile(r"\[([^\]\n]+)\]\((?:https?://|/|#)[^)\s]*\)")
+_MD_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_SPACES = re.compile(r"\s+")
+_MEANINGFUL = re.compile(r"\w")
+
+
+def footnote_marks(text: str, lang: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that are footnote marks (Korean rules; only line-start marks for Japanese)."""
+    if lang == "ko":
+        pattern = _FOOTNOTE_KO
+    elif lang == "ja":
+        pattern = _FOOTNOTE_LINE_START
+    else:
+        return []
+    return [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
+
+
+def normalize(raw: str, lang: str) -> str:
+    """The display and matching form of a raw span.
+
+    NFKC; markdown links and bold reduced to their text; footnote marks removed; hard-wrapped lines
+    joined (nothing between two CJK characters in Japanese, a space otherwise); whitespace collapsed.
+    """
+    text = unicodedata.normalize("NFKC", raw)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_BOLD.sub(r"\2", text)
+    marks = footnote_marks(text, lang)
+    if marks:
+        parts, pos = [], 0
+        for s, e in marks:
+            parts.append(text[pos:s])
+            pos = e
+        parts.append(text[pos:])
+        text = "".join(parts)
+    if lang == "ja":
+        text = _JA_LINE_JOIN.sub("", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def segment(doc: Document) -> list[Segment]:
+    """Sentences of ``doc``'s content, in order, with spans into ``doc.text``."""
+    text = doc.text
+    lines = content_lines(doc)
+    if not lines:
+        return []
+    doc_lang = detect_language(" ".join(text[s:e] for s, e, _ in lines[:200]))
+    out: list[Segment] = []
+    for start, end, block in _runs(text, lines):
+        raw = text[start:end]
+        lang = detect_language(raw)
+        counts = script_counts(raw)
+        if lang == "other" or sum(counts.values()) < 8:
+            lang = doc_lang if doc_lang != "other" else lang
+        masked = list(raw.replace("\r", " ").replace("\n", " "))
+        for s, e in footnote_marks(raw, lang):
+            masked[s:e] = " " * (e - s)
+        masked_text = "".join(masked)
+        for s, e in _split(masked_text, lang):
+            while s < e and masked_text[s].isspace():
+                s += 1
+            while e > s and masked_text[e - 1].isspace():
+                e -= 1
+            if e <= s:
+                continue
+            span = text[start + s:start + e]
+            norm = normalize(span, lang)
+            if len(_MEANINGFUL.findall(norm)) < 2:
+                continue
+            out.append(Segment(start=start + s, end=start + e, text=norm, lang=lang, block=block))
+    return out
+
+
+def _runs(text: str, lines: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Group lines into runs of continuous prose: one line each, unless the document is hard-wrapped."""
+    if not hard_wrapped(text, lines):
+        return list(lines)
+    widths = [_width(text[s:e]) for s, e, _ in lines]
+    min_wrapped = WRAP_FRACTION * statistics.median(widths)
+    runs: list[tuple[int, int, int]] = []
+    cur_start, cur_end, cur_block = lines[0]
+    for i in range(1, len(lines)):
+        s, e, block = lines[i]
+        prev = text[lines[i - 1][0]:lines[i - 1][1]]
+        continues = (
+            block == cur_block
+            and widths[i - 1] >= min_wrapped
+            and not SENTENCE_END.search(prev)
+            and not is_heading_line(prev)
+            and not text[cur_end:s].strip()
+            and not _GLYPH_BULLET.match(text[s:e])
+        )
+        if continues:
+            cur_end = e
+        else:
+            runs.append((cur_start, cur_end, cur_block))
+            cur_start, cur_end, cur_block = s, e, block
+    runs.append((cur_start, cur_end, cur_block))
+    return runs
+
+
+def is_heading_line(line: str) -> bool:
+    """A numbered or marked section heading ("1. …", "■ …") never continues into the next line."""
+    return bool(re.match(r"^(\d{1,2}\.\s|[■□◆◇▶►])", line)) and is_heading(line)
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+# --- sentence splitters: each returns (start, end) spans of its input -------------------------
+
+
+def _split(text: str, lang: str) -> list[tuple[int, int]]:
+    if lang == "ko":
+        spans = _split_ko(text)
+    elif lang == "ja":
+        spans = _split_ja(text)
+    else:
+        spans = _split_en(text)
+    return [piece for span in spans for piece in _cap(text, span)]
+
+
+def _split_ko(text: str) -> list[tuple[int, int]]:
+    if not text.strip():
+        return []
+    return [(s.start, s.end) for s in kiwi().split_into_sents(text)]
+
+
+_JA_OPEN = "「『（(“"
+_JA_CLOSE = "」』）)”"
+_JA_END = "。！？!?"
+
+
+def _split_ja(text: str) -> list[tuple[int, int]]:
+    """Split after 。！？!? (and closing brackets after them), never inside 「」『』（） quotes."""
+    spans: list[tuple[int, int]] = []
+    start, depth, i, n = 0, 0, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in _JA_OPEN:
+            depth += 1
+        elif ch in _JA_CLOSE:
+            depth = max(0, depth - 1)
+        elif ch in _JA_END and depth == 0:
+            j = i + 1
+            while j < n and (text[j] in _JA_END or text[j] in _JA_CLOSE):
+                j += 1
+            spans.append((start, j))
+            start = i = j
+            continue
+        i += 1
+    if start < n:
+        spans.append((start, n))
+    return spans
+
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "no", "nos", "vs", "etc", "inc", "ltd", "co", "corp",
+    "gen", "gov", "sen", "rep", "lt", "col", "capt", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "fig", "vol", "pp", "approx", "dept", "est", "al", "e.g", "i.e", "cf",
+}
+_EN_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$)")
+_INITIALISM = re.compile(r"(?:^|[\s(“\"‘'])((?:[A-Za-z]\.)+[A-Za-z]?|[A-Z])\.?$")
+
+
+def _split_en(text: str) -> list[tuple[int, int]]:
+    """Split on .!? followed by space, except after abbreviations, initials and before lowercase/digits."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _EN_END.finditer(text):
+        rest = text[m.end():].lstrip()
+        if rest and (rest[0].islower() or rest[0].isdigit()):
+            continue
+        if text[m.start()] == ".":
+            before = text[start:m.start()]
+            word = before.rsplit(None, 1)[-1] if before.split() else ""
+            if word.lower().lstrip("(“\"‘'") in _ABBREVIATIONS or _INITIALISM.search(before + "."):
+                continue
+        spans.append((start, m.end()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def _cap(text: str, span: tuple[int, int]) -> list[tuple[int, int]]:
+    """Cut an overlong span at spaces (or anywhere, for unspaced text) into pieces of at most MAX_SENTENCE_CHARS."""
+    s, e = span
+    pieces = []
+    while e - s > MAX_SENTENCE_CHARS:
+        cut = text.rfind(" ", s + MAX_SENTENCE_CHARS // 2, s + MAX_SENTENCE_CHARS)
+        if cut <= s:
+            cut = s + MAX_SENTENCE_CHARS
+        pieces.append((s, cut))
+        s = cut
+    pieces.append((s, e))
+    return pieces
