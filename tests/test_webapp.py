@@ -1,0 +1,140 @@
+"""The web UI as its users and API clients see it: a real Gradio server in-process, called with gradio_client."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from gradio_client import Client, handle_file
+
+from bot.settings import Settings
+from bot.types import AnswerResult, Citation
+from bot.webapp import render_answer, serve_in_background, sources_html
+
+HELMET_FILE = "003_ae09e089aea9dcdf.txt"
+HELMET = "사무라이 투구"
+XSS_DOC = (
+    "The Ulsan whale festival opens every June with a lantern parade on the Taehwa river.\n\n"
+    "Visitors to the Ulsan whale festival read <script>alert(1)</script> and <b>bold</b> banners along the river.\n\n"
+    "The festival ends with fireworks over the harbour on the last Sunday.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def app_url(seed_settings, chatbot):
+    app, url = serve_in_background(seed_settings, chatbot)
+    yield url
+    app.close()
+
+
+def client(url: str) -> Client:
+    """One Client is one browser session (its own session hash, so its own history)."""
+    return Client(url, verbose=False)
+
+
+def text(message: dict) -> str:
+    """A chat message's content (Gradio 6 sends it as a list of typed parts)."""
+    content = message["content"]
+    return content if isinstance(content, str) else "".join(p.get("text", "") for p in content if isinstance(p, dict))
+
+
+def ask(c: Client, question: str, **kw):
+    _box, chat, sources, result = c.predict(question, api_name="/ask", **kw)
+    return chat, sources, result
+
+
+def test_ask_api_answers_with_the_helmet_sentence_and_its_card(app_url):
+    chat, sources, result = ask(client(app_url), "What did Ishiba give Trump?")
+    assert not result["refused"] and HELMET in result["answer"]
+    assert any(c["source"] == HELMET_FILE and HELMET in c["quote"] for c in result["citations"])
+    assert [m["role"] for m in chat] == ["user", "assistant"]
+    [helmet] = [c for c in result["citations"] if HELMET in c["quote"]]
+    assert f'href="#src-1-{helmet["n"]}"' in text(chat[1])  # the [n] links to its card
+    card = sources.split(f'id="src-1-{helmet["n"]}"', 1)[1].split("</article>", 1)[0]
+    assert HELMET_FILE in card and HELMET in card.split("<mark>", 1)[1].split("</mark>", 1)[0]
+
+
+def test_two_sessions_do_not_share_history(app_url):
+    a, b = client(app_url), client(app_url)
+    ask(a, "What did Ishiba give Trump?")
+    with ThreadPoolExecutor(2) as pool:  # both sessions ask the same follow-up at once
+        fa = pool.submit(ask, a, "Where was it prepared?")
+        fb = pool.submit(ask, b, "Where was it prepared?")
+        (chat_a, _, res_a), (chat_b, _, res_b) = fa.result(), fb.result()
+    assert len(chat_a) == 4 and "What did Ishiba give Trump?" in res_a["standalone_question"]
+    assert len(chat_b) == 2 and res_b["standalone_question"] == "Where was it prepared?"
+
+
+def test_clear_forgets_the_conversation(app_url):
+    c = client(app_url)
+    ask(c, "What did Ishiba give Trump?")
+    c.predict(api_name="/clear")
+    chat, _, result = ask(c, "Where was it prepared?")
+    assert len(chat) == 2 and result["standalone_question"] == "Where was it prepared?"
+
+
+def test_overlong_question_comes_back_as_a_message(app_url):
+    with pytest.raises(Exception, match="the limit is 2000"):
+        client(app_url).predict("x" * 2001, api_name="/ask")
+
+
+def test_uploaded_markup_is_shown_escaped_never_as_html(tmp_path):
+    """A document with <script> and <b> uploaded through the UI's API comes back escaped in the source cards."""
+    settings = Settings.load(env={}, index_dir=tmp_path / "index", docs=[tmp_path / "none"])
+    doc = tmp_path / "festival.txt"
+    doc.write_text(XSS_DOC, encoding="utf-8")
+    (tmp_path / "notes.docx").write_bytes(b"PK\x03\x04")
+    app, url = serve_in_background(settings)
+    try:
+        c = client(url)
+        with pytest.raises(Exception, match="No index"):  # no index yet: a message, not a traceback
+            c.predict("What did Ishiba give Trump?", api_name="/ask")
+        with pytest.raises(Exception, match=r"Invalid file type.*\.txt"):
+            c.predict([handle_file(str(tmp_path / "notes.docx"))], api_name="/add_documents")
+        _files, status, index_info = c.predict([handle_file(str(doc))], api_name="/add_documents")
+        assert "1 added" in status
+        assert (settings.index_dir / "uploads" / "festival.txt").exists()
+        assert "festival.txt" in index_info and "<b>1</b> document ·" in index_info
+        chat, sources, result = ask(c, "What do visitors read along the river at the Ulsan whale festival?")
+    finally:
+        app.close()
+    assert not result["refused"] and "festival.txt" in sources
+    page = sources + text(chat[0]) + text(chat[1])
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in sources and "&lt;b&gt;bold&lt;/b&gt;" in sources
+    assert "<script" not in page and "<b>bold" not in page
+
+
+def test_render_answer_escapes_model_output_and_links_only_real_citations():
+    cite = Citation(n=1, source="a<b>.txt", passage_id="a#p0", quote="q", start=0, end=1, score=0.9, lang="en", text="q")
+    result = AnswerResult(
+        question="<img src=x onerror=alert(1)>",
+        answer="<img src=x onerror=alert(1)> is **here** [1] and not [2].",
+        refused=False,
+        language="en",
+        citations=[cite],
+        answerer="openai:gpt-x",
+        warnings=["<i>careful</i>"],
+    )
+    out = render_answer(result, turn=3)
+    assert "<img" not in out and "&lt;img src=x" in out and "&lt;i&gt;careful" in out
+    assert '<a class="cite" href="#src-3-1">[1]</a>' in out and "#src-3-2" not in out
+    cards = sources_html([{"question": result.question, "result": result}], catalog=None)
+    assert "<img" not in cards and "a&lt;b&gt;.txt" in cards and 'id="src-1-1"' in cards
+
+
+def test_fake_llm_answers_stream_into_the_chat(seed_settings, seed_index):
+    from langchain_core.language_models import FakeListChatModel
+
+    from bot.chain import Chatbot
+
+    bot = Chatbot(seed_settings, index=seed_index, chat_model=FakeListChatModel(responses=["Ishiba gave Trump a golden samurai helmet [1]."]))
+    app, url = serve_in_background(seed_settings, bot)
+    try:
+        job = client(url).submit("What did Ishiba give Trump?", 5, "FakeListChatModel", api_name="/ask")
+        final = job.result()
+        updates = job.outputs()
+    finally:
+        app.close()
+    assert len(updates) > 3  # the pending bubble, then growing text, then the checked answer
+    chat, result = final[1], final[3]
+    assert result["answerer"] == "FakeListChatModel" and [c["n"] for c in result["citations"]] == [1]
+    assert 'href="#src-1-1"' in text(chat[-1]) and "golden samurai helmet" in text(chat[-1])
