@@ -56,6 +56,10 @@ class Chatbot:
             self._index = Index.open(self.settings)
         return self._index
 
+    def reload_index(self) -> None:
+        """Open the index again (after an upload or a re-index) on the next question."""
+        self._index = None
+
     @property
     def extractive(self) -> ExtractiveAnswerer:
         return ExtractiveAnswerer(self.index)

@@ -29,7 +29,7 @@ class Weights:
 
     sparse: float = 0.5
     keyword: float = 1.0
-    second_unit: float = 0.25
+    second_unit: float = 0.5
     dense_candidates: int = 100
 
 
@@ -77,11 +77,14 @@ class Index:
         qvec = self.embedder.encode_queries([query])[0]
         t1 = time.perf_counter()
         dense = np.full(n, np.nan, dtype=np.float32)
-        hits = self.store.similarity_search_by_vector_with_relevance_scores(qvec.tolist(), k=min(w.dense_candidates, n))
-        for doc, dist in hits:  # cosine distance
-            row = cat.chroma_to_unit.get(doc.id)
-            if row is not None:
-                dense[row] = 1.0 - dist
+        for lang, count in cat.lang_counts.items():  # top candidates of every language, so each can compete
+            hits = self.store.similarity_search_by_vector_with_relevance_scores(
+                qvec.tolist(), k=min(w.dense_candidates, count), filter={"lang": lang}
+            )
+            for doc, dist in hits:  # cosine distance
+                row = cat.chroma_to_unit.get(doc.id)
+                if row is not None:
+                    dense[row] = 1.0 - dist
         seen = dense[~np.isnan(dense)]
         floor = float(seen.min()) - 0.01 if seen.size else 0.0
         dense = np.where(np.isnan(dense), floor, dense)
@@ -111,7 +114,8 @@ class Index:
                         coverage[row] = sum(v for t, v in weights.items() if t in ts)
         t4 = time.perf_counter()
 
-        fused = _z(dense) + w.sparse * _z(sparse) + w.keyword * coverage * keyword
+        langs = cat.unit_langs
+        fused = _z_by_group(dense, langs) + w.sparse * _z_by_group(sparse, langs) + w.keyword * coverage * keyword
         if timings is not None:
             timings.update(embed_query=(t1 - t0) * 1e3, dense=(t2 - t1) * 1e3, sparse=(t3 - t2) * 1e3, keyword=(t4 - t3) * 1e3)
         return fused, {"dense": dense, "sparse": sparse, "keyword": keyword * coverage}
@@ -152,9 +156,19 @@ class Index:
         return out
 
 
-def _z(x: np.ndarray) -> np.ndarray:
-    sd = float(x.std())
-    return (x - float(x.mean())) / sd if sd > 1e-9 else np.zeros_like(x)
+def _z_by_group(x: np.ndarray, groups: np.ndarray, prior: float = 10.0) -> np.ndarray:
+    """z-scores within each language: an English question is closer to any English sentence than to
+    the Korean sentence that answers it, so raw similarities are only comparable within a language.
+    A language with few sentences borrows its mean and spread from the whole corpus (``prior`` units' worth)."""
+    out = np.zeros_like(x)
+    gm, gs = float(x.mean()), float(x.std())
+    for g in np.unique(groups):
+        mask = groups == g
+        n = int(mask.sum())
+        mu = (n * float(x[mask].mean()) + prior * gm) / (n + prior)
+        sd = (n * float(x[mask].std()) + prior * gs) / (n + prior)
+        out[mask] = (x[mask] - mu) / sd if sd > 1e-9 else 0.0
+    return out
 
 
 class HybridRetriever(BaseRetriever):

@@ -150,6 +150,8 @@ class Catalog:
     passages: dict[str, Passage] = field(default_factory=dict, repr=False)
     unit_index: dict[str, int] = field(default_factory=dict, repr=False)
     chroma_to_unit: dict[str, int] = field(default_factory=dict, repr=False)
+    unit_langs: Any = field(default=None, repr=False)  # numpy array of unit languages
+    lang_counts: dict[str, int] = field(default_factory=dict, repr=False)
     bm25: Any = field(default=None, repr=False)
     idf: dict[str, float] = field(default_factory=dict, repr=False)
 
@@ -162,6 +164,8 @@ class Catalog:
                 self.units.append(unit)
             for p in rec.passages:
                 self.passages[p.id] = p
+        self.unit_langs = np.array([u.lang for u in self.units])
+        self.lang_counts = dict(Counter(u.lang for u in self.units))
         return self
 
     def quote(self, source: str, start: int, end: int) -> str:

@@ -38,12 +38,14 @@ def test_extractive_answer_cites_the_helmet_sentence(chatbot, question, lang):
     assert result.timings_ms["total"] > 0 and result.retrieved
 
 
-def test_unanswerable_question_is_refused_in_its_language(chatbot):
-    result = chatbot.answer("What gift did Ishiba give to Melania Trump's mother?")
+def test_question_the_sources_do_not_cover_is_refused_in_its_language(chatbot):
+    result = chatbot.answer("What is the capital of France?")
     assert result.refused, result.answer
     assert result.answer == "The sources don't say." and not result.citations
-    ko = chatbot.answer("이시바 총리가 좋아하는 축구팀은 어디인가?")
+    ko = chatbot.answer("파리의 날씨는 어때?")
     assert ko.refused and ko.answer.startswith("자료에는")
+    ja = chatbot.answer("美味しいパンの焼き方を教えてください。")
+    assert ja.refused and ja.answer.startswith("資料には")
 
 
 def test_result_json_has_the_documented_schema(chatbot):
