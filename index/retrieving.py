@@ -107,11 +107,8 @@ class Index:
                     keyword = bm / bm.max()
                 max_idf = max(cat.idf.values())
                 total = sum(cat.idf.get(t, max_idf) for t in qtokens)
-                weights = {t: cat.idf[t] / total for t in known}
-                for row, toks in enumerate(cat.all_tokens()):
-                    if keyword[row] > 0:
-                        ts = set(toks)
-                        coverage[row] = sum(v for t, v in weights.items() if t in ts)
+                for t in known:  # idf-weighted share of the query found in each sentence
+                    coverage[cat.postings[t]] += cat.idf[t] / total
         t4 = time.perf_counter()
 
         langs = cat.unit_langs

@@ -153,6 +153,7 @@ class Catalog:
     unit_langs: Any = field(default=None, repr=False)  # numpy array of unit languages
     lang_counts: dict[str, int] = field(default_factory=dict, repr=False)
     bm25: Any = field(default=None, repr=False)
+    postings: dict[str, Any] = field(default_factory=dict, repr=False)  # token -> unit rows containing it
     idf: dict[str, float] = field(default_factory=dict, repr=False)
 
     def derive(self) -> "Catalog":
@@ -179,7 +180,12 @@ class Catalog:
         import bm25s
 
         tokens = self.all_tokens()
-        df = Counter(t for toks in tokens for t in set(toks))
+        rows: dict[str, list[int]] = {}
+        for row, toks in enumerate(tokens):
+            for t in set(toks):
+                rows.setdefault(t, []).append(row)
+        self.postings = {t: np.array(r, dtype=np.int64) for t, r in rows.items()}
+        df = Counter({t: len(r) for t, r in rows.items()})
         n = max(len(tokens), 1)
         self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
         if tokens:

@@ -50,10 +50,15 @@ def test_overlong_question_is_refused(seed_settings):
     assert out.returncode == 2 and "limit is 2000" in out.stderr
 
 
-def test_ask_without_an_index_builds_one_from_seeds(tmp_path):
-    out = run_bot("ask", "고이즈미", index_dir=tmp_path / "fresh")
+def test_ask_without_an_index_builds_one_first(tmp_path, monkeypatch):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "helmet.txt").write_text("이시바 총리는 트럼프 대통령에게 황금 사무라이 투구를 선물했다.", encoding="utf-8")
+    monkeypatch.setenv("BOT_DOCS", str(docs))  # default documents: seeds/, here a one-line stand-in
+    out = run_bot("ask", "What did Ishiba give Trump?", index_dir=tmp_path / "fresh")
     assert out.returncode == 0, out.stderr
-    assert (tmp_path / "fresh" / "CURRENT").exists()
+    assert (tmp_path / "fresh" / "CURRENT").exists() and "황금 사무라이 투구" in out.stdout
+    assert "Embedding sentences" in out.stderr  # the progress bar
 
 
 def test_index_reports_what_it_did_and_fails_when_nothing_indexes(tmp_path):
