@@ -165,6 +165,14 @@ class LLMAnswerer:
         return text.strip().splitlines()[0].strip() if text.strip() else question
 
 
+    def translate(self, question: str) -> list[str]:
+        """The question in Korean and Japanese, for retrieval over text in those languages."""
+        reply = self.model.invoke([HumanMessage(prompts.load("translate").format(question=question))])
+        text = reply.content if isinstance(reply.content, str) else str(reply.content)
+        found = re.findall(r"^\s*(?:ko|ja)\s*:\s*(.+?)\s*$", text, flags=re.MULTILINE | re.IGNORECASE)
+        return [t for t in found if t and t != question][:2]
+
+
 def is_refusal(text: str, lang: str) -> bool:
     refusal = prompts.localized("refusal", lang)
     stripped = text.strip()

@@ -71,10 +71,10 @@ class Chatbot:
             self._llm = LLMAnswerer(model, self.settings.llm if is_llm(self.settings.llm) else type(model).__name__)
         return self._llm
 
-    def retriever(self, k: int | None = None):
+    def retriever(self, k: int | None = None, also: list[str] | None = None):
         from index.retrieving import HybridRetriever
 
-        return HybridRetriever(index=self.index, k=k or self.settings.k)
+        return HybridRetriever(index=self.index, k=k or self.settings.k, also=also or [])
 
     def build_chain(self) -> Runnable:
         return (
@@ -95,7 +95,7 @@ class Chatbot:
         state = (RunnableLambda(self._prepare) | RunnableLambda(self._retrieve)).invoke(
             {"question": question, "history": history or [], "k": k}
         )
-        if self.llm is None or state["refuse_early"]:
+        if self.llm is None or "llm_error" in state:
             yield self._finish(self._answer(state))
             return
         t0 = time.perf_counter()
@@ -129,7 +129,7 @@ class Chatbot:
             "retrieval_query": question,
             "focus": None,
             "avoid": "",
-            "refuse_early": False,
+            "translations": [],
         }
         previous = [t["content"] for t in history if t.get("role") == "user"]
         if previous:
@@ -137,9 +137,8 @@ class Chatbot:
             if self.llm is not None:
                 try:
                     state["standalone"] = state["retrieval_query"] = self.llm.rewrite(question, history)
-                except Exception as exc:
-                    state["warnings"].append(f"Could not rewrite the follow-up with {self.llm.name} ({_brief(exc)}); used the previous question's terms instead.")
-                    previous = previous[-1:]
+                except Exception as exc:  # the answer step reports it, once, and answers extractively
+                    state["llm_error"] = exc
                     state["retrieval_query"] = state["standalone"] = f"{previous[-1]} {question}"
             else:
                 state["retrieval_query"] = state["standalone"] = f"{previous[-1]} {question}"
@@ -147,11 +146,18 @@ class Chatbot:
             answers = [t["content"] for t in history if t.get("role") == "assistant"]
             state["avoid"] = answers[-1] if answers else ""
             state["timings"]["rewrite"] = (time.perf_counter() - t0) * 1e3
+        if self.llm is not None and self.settings.translate and "llm_error" not in state:
+            t0 = time.perf_counter()
+            try:
+                state["translations"] = self.llm.translate(state["standalone"])
+            except Exception as exc:
+                state["llm_error"] = exc
+            state["timings"]["translate"] = (time.perf_counter() - t0) * 1e3
         return state
 
     def _retrieve(self, state: dict) -> dict:
         t0 = time.perf_counter()
-        docs = self.retriever(state["k"]).invoke(state["retrieval_query"])
+        docs = self.retriever(state["k"], state["translations"]).invoke(state["retrieval_query"])
         state["retrieved"] = [d.metadata["retrieved"] for d in docs]
         state["timings"]["retrieve"] = (time.perf_counter() - t0) * 1e3
         return state
@@ -162,6 +168,8 @@ class Chatbot:
             state["draft"] = self.extractive.answer(
                 state["standalone"], state["lang"], state["retrieved"], focus=state["focus"], avoid=state["avoid"]
             )
+        elif "llm_error" in state:
+            state["draft"] = self._fallback(state, state["llm_error"])
         else:
             try:
                 text = "".join(self.llm.stream(state["standalone"], state["lang"], state["retrieved"]))
@@ -186,6 +194,7 @@ class Chatbot:
         result = AnswerResult(
             question=state["question"],
             standalone_question=state["standalone"],
+            translations=state["translations"],
             answer=draft.text,
             refused=draft.refused,
             language=state["lang"],

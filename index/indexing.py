@@ -63,7 +63,7 @@ def run_index(
     from index.embedding import get_embedder
     from index.loading import discover, load_document
     from index.segmenting import segment
-    from index.tokenizing import tokenize
+    from index.tokenizing import tokenize, with_hangul_readings
 
     started = time.perf_counter()
     check_collection_name(settings.collection)
@@ -140,7 +140,7 @@ def run_index(
                 text=doc.text,
                 units=units,
                 passages=passages,
-                tokens=[tokenize(u.text, u.lang) for u in units],
+                tokens=[with_hangul_readings(tokenize(u.text, u.lang)) for u in units],
             )
             (report.updated if prev is not None else report.added).append(doc.source)
             fresh.append(rec)

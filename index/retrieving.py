@@ -69,7 +69,7 @@ class Index:
 
     def unit_scores(self, query: str, timings: dict[str, float] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Fused score per unit (catalog order) and the separate signals, for the answerer to reuse."""
-        from index.tokenizing import tokenize
+        from index.tokenizing import tokenize, with_hangul_readings
 
         cat, w = self.catalog, self.weights
         n = len(cat.units)
@@ -96,7 +96,7 @@ class Index:
             sparse = np.asarray((cat.sparse @ q.T).todense()).ravel().astype(np.float32)
         t3 = time.perf_counter()
 
-        qtokens = list(dict.fromkeys(tokenize(query)))
+        qtokens = list(dict.fromkeys(with_hangul_readings(tokenize(query))))
         keyword = np.zeros(n, dtype=np.float32)
         coverage = np.zeros(n, dtype=np.float32)
         if qtokens and cat.bm25 is not None:
@@ -117,11 +117,22 @@ class Index:
             timings.update(embed_query=(t1 - t0) * 1e3, dense=(t2 - t1) * 1e3, sparse=(t3 - t2) * 1e3, keyword=(t4 - t3) * 1e3)
         return fused, {"dense": dense, "sparse": sparse, "keyword": keyword * coverage}
 
-    def search(self, query: str, k: int | None = None, timings: dict[str, float] | None = None) -> list[RetrievedPassage]:
-        """Top-``k`` passages for ``query``, each with its matched sentences and the scores behind them."""
+    def search(
+        self, query: str, k: int | None = None, timings: dict[str, float] | None = None, also: tuple[str, ...] | list[str] = ()
+    ) -> list[RetrievedPassage]:
+        """Top-``k`` passages for ``query``, each with its matched sentences and the scores behind them.
+
+        ``also``: other phrasings of the same question (e.g. its translations); a sentence keeps its
+        best score over all of them.
+        """
         k = k or self.settings.k
         t0 = time.perf_counter()
         fused, signals = self.unit_scores(query, timings)
+        for other in also:
+            more, more_signals = self.unit_scores(other)
+            better = more > fused
+            fused = np.where(better, more, fused)
+            signals = {name: np.where(better, more_signals[name], v) for name, v in signals.items()}
         cat = self.catalog
         by_passage: dict[str, list[int]] = {}
         for row in np.argsort(-fused):
@@ -174,9 +185,10 @@ class HybridRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
     index: Any
     k: int = 5
+    also: list[str] = []  # other phrasings of the question (translations) searched alongside it
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return [to_document(rp) for rp in self.index.search(query, self.k)]
+        return [to_document(rp) for rp in self.index.search(query, self.k, also=self.also)]
 
 
 def to_document(rp: RetrievedPassage) -> Document:

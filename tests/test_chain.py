@@ -124,7 +124,13 @@ def test_fake_llm_refusal_is_recognised(seed_settings, seed_index):
 
 def test_fake_llm_rewrites_the_follow_up_before_retrieval(seed_settings, seed_index):
     model = GenericFakeChatModel(
-        messages=iter([AIMessage("Where was the golden samurai helmet that Ishiba gave Trump prepared?"), AIMessage("In Tottori [1].")])
+        messages=iter(
+            [
+                AIMessage("Where was the golden samurai helmet that Ishiba gave Trump prepared?"),
+                AIMessage("ko: 이시바 총리가 트럼프에게 선물한 황금 사무라이 투구는 어디에서 준비되었나?\nja: 石破首相がトランプ氏に贈った黄金の兜はどこで準備された？"),
+                AIMessage("In Tottori [1]."),
+            ]
+        )
     )
     bot = Chatbot(seed_settings, index=seed_index, chat_model=model)
     history = [{"role": "user", "content": "What did Ishiba give Trump?"}, {"role": "assistant", "content": "A golden samurai helmet [1]."}]
@@ -132,3 +138,20 @@ def test_fake_llm_rewrites_the_follow_up_before_retrieval(seed_settings, seed_in
     assert result.standalone_question.startswith("Where was the golden samurai helmet")
     assert any("돗토리" in rp.passage.text for rp in result.retrieved[:3])
     assert result.citations and result.citations[0].n == 1
+
+
+def test_fake_llm_translates_the_question_for_retrieval(seed_settings, seed_index):
+    """With an LLM, the question is also searched in Korean and Japanese: it fixes ja→ko misses."""
+    model = GenericFakeChatModel(
+        messages=iter(
+            [
+                AIMessage("ko: 이시바 총리는 트럼프에게 무엇을 선물했나?\nja: 石破首相はトランプ大統領に何を贈りましたか？"),
+                AIMessage("黄金の兜です [1]。"),
+            ]
+        )
+    )
+    bot = Chatbot(seed_settings, index=seed_index, chat_model=model)
+    result = bot.answer("石破首相はトランプ大統領に何を贈りましたか？")
+    assert result.translations[0].startswith("이시바")
+    assert any("사무라이 투구" in rp.passage.text for rp in result.retrieved[:3])
+    assert not result.warnings and result.citations[0].n == 1
