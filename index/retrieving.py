@@ -85,9 +85,8 @@ class Index:
                 row = cat.chroma_to_unit.get(doc.id)
                 if row is not None:
                     dense[row] = 1.0 - dist
-        seen = dense[~np.isnan(dense)]
-        floor = float(seen.min()) - 0.01 if seen.size else 0.0
-        dense = np.where(np.isnan(dense), floor, dense)
+        candidates = ~np.isnan(dense)
+        dense = np.where(candidates, dense, 0.0).astype(np.float32)
         t2 = time.perf_counter()
 
         sparse = np.zeros(n, dtype=np.float32)
@@ -112,7 +111,7 @@ class Index:
         t4 = time.perf_counter()
 
         langs = cat.unit_langs
-        fused = _z_by_group(dense, langs) + w.sparse * _z_by_group(sparse, langs) + w.keyword * coverage * keyword
+        fused = _z_by_group(dense, langs, candidates) + w.sparse * _z_by_group(sparse, langs) + w.keyword * coverage * keyword
         if timings is not None:
             timings.update(embed_query=(t1 - t0) * 1e3, dense=(t2 - t1) * 1e3, sparse=(t3 - t2) * 1e3, keyword=(t4 - t3) * 1e3)
         return fused, {"dense": dense, "sparse": sparse, "keyword": keyword * coverage}
@@ -164,18 +163,29 @@ class Index:
         return out
 
 
-def _z_by_group(x: np.ndarray, groups: np.ndarray, prior: float = 10.0) -> np.ndarray:
+def _z_by_group(x: np.ndarray, groups: np.ndarray, valid: np.ndarray | None = None, prior: float = 10.0) -> np.ndarray:
     """z-scores within each language: an English question is closer to any English sentence than to
     the Korean sentence that answers it, so raw similarities are only comparable within a language.
-    A language with few sentences borrows its mean and spread from the whole corpus (``prior`` units' worth)."""
+
+    Only ``valid`` entries (the dense candidates Chroma returned for each language) set the mean and
+    spread; the others get the lowest valid score. A language with few sentences borrows its mean and
+    spread from the whole corpus (``prior`` sentences' worth).
+    """
+    valid = np.ones(len(x), dtype=bool) if valid is None else valid
     out = np.zeros_like(x)
-    gm, gs = float(x.mean()), float(x.std())
+    if not valid.any():
+        return out
+    gm, gs = float(x[valid].mean()), float(x[valid].std())
     for g in np.unique(groups):
         mask = groups == g
-        n = int(mask.sum())
-        mu = (n * float(x[mask].mean()) + prior * gm) / (n + prior)
-        sd = (n * float(x[mask].std()) + prior * gs) / (n + prior)
-        out[mask] = (x[mask] - mu) / sd if sd > 1e-9 else 0.0
+        seen = x[mask & valid]
+        n = len(seen)
+        mu = (n * float(seen.mean() if n else 0.0) + prior * gm) / (n + prior)
+        sd = (n * float(seen.std() if n else 0.0) + prior * gs) / (n + prior)
+        z = (x[mask] - mu) / sd if sd > 1e-9 else np.zeros(int(mask.sum()), dtype=x.dtype)
+        if n < int(mask.sum()):
+            z = np.where(valid[mask], z, z[valid[mask]].min() if n else 0.0)
+        out[mask] = z
     return out
 
 
