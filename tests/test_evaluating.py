@@ -1,0 +1,180 @@
+"""`bot eval` end to end on a small FAQ file, its dataset errors, and the benchmark's pure parts."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+
+ITEMS = [
+    {"id": "ko-summit-timing-01", "question": "이시바 총리는 트럼프와의 정상회담 일정이 정해지기까지 오래 걸릴 거라고 봤나요?", "lang": "ko",
+     "sources": ["000_1c43305ac6ad8588.txt"], "answer_keywords": ["그리 시간이 걸리지 않고"], "answerable": True},
+    {"id": "en-fmattend-01", "question": "Which Japanese minister went to Trump's inauguration in person?", "lang": "en",
+     "sources": ["000_1c43305ac6ad8588.txt"], "answer_keywords": ["이와야 다케시 일본 외무상"], "answerable": True},
+    {"id": "en-fmattend-02", "question": "What was he doing there besides watching the ceremony?", "lang": "en",
+     "sources": ["000_1c43305ac6ad8588.txt"], "answer_keywords": ["사전 작업"], "answerable": True,
+     "history": [{"role": "user", "content": "Which Japanese minister went to Trump's inauguration in person?"},
+                 {"role": "assistant", "content": "Foreign Minister Iwaya Takeshi attended it."}]},
+    {"id": "ja-unanswerable-01", "question": "メラニア夫人は日本の首相夫人に何を贈りましたか？", "lang": "ja",
+     "sources": [], "answer_keywords": [], "answerable": False},
+]
+RESULT_KEYS = {"question", "standalone_question", "answer", "refused", "language", "citations", "retrieved", "timings_ms"}
+METRIC_KEYS = {"id", "lang", "doc_lang", "evidence_hit@1", "evidence_hit@5", "mrr", "answer_hit", "refusal_correct", "citation_validity", "latency_ms"}
+
+
+def write_dataset(path: Path, items=ITEMS, extra_lines: tuple[str, ...] = ()) -> Path:
+    lines = [json.dumps(it, ensure_ascii=False) for it in items] + list(extra_lines)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run_eval_cli(*args: str, index_dir: Path):
+    return CliRunner().invoke(cli, ["eval", "--index-dir", str(index_dir), *args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def eval_out(seed_settings, tmp_path_factory):
+    """One `bot eval --baseline` run on the seed index, shared by the checks below."""
+    tmp = tmp_path_factory.mktemp("eval")
+    dataset = write_dataset(tmp / "faq.jsonl")
+    out = tmp / "out"
+    result = run_eval_cli("--dataset", str(dataset), "--out", str(out), "--baseline", index_dir=seed_settings.index_dir)
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def test_eval_writes_every_output_file(eval_out):
+    out, output = eval_out
+    for name in ("results.jsonl", "report.json", "report.md", "report.png"):
+        assert (out / name).stat().st_size > 0, name
+    assert (out / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "ours: all" in output and "baseline: all" in output and "Wrote" in output
+
+
+def test_results_lines_carry_the_full_answer_and_its_metrics(eval_out, seed_settings):
+    out, _ = eval_out
+    lines = [json.loads(line) for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in lines] == [it["id"] for it in ITEMS]
+    for line, item in zip(lines, ITEMS):
+        assert {"id", "question", "lang", "result", "metrics", "baseline"} <= set(line)
+        assert RESULT_KEYS <= set(line["result"]) and METRIC_KEYS <= set(line["metrics"])
+        assert line["lang"] == item["lang"] and line["result"]["timings_ms"]["total"] > 0
+        assert RESULT_KEYS <= set(line["baseline"]["result"]) and METRIC_KEYS <= set(line["baseline"]["metrics"])
+    by_id = {r["id"]: r for r in lines}
+    # The follow-up went through the chain with its history: the standalone question carries the previous one.
+    follow = by_id["en-fmattend-02"]["result"]
+    assert follow["standalone_question"] != follow["question"] and "inauguration" in follow["standalone_question"]
+    # Unanswerable items have no retrieval metrics but are scored on refusal.
+    unans = by_id["ja-unanswerable-01"]["metrics"]
+    assert unans["evidence_hit@1"] is None and isinstance(unans["refusal_correct"], bool) and unans["doc_lang"] is None
+    assert by_id["ko-summit-timing-01"]["metrics"]["doc_lang"] == "ko"
+    # The baseline's citation is the top chunk, quoted exactly from the file.
+    seeds = seed_settings.docs[0]
+    for line in lines:
+        base = line["baseline"]["result"]
+        assert base["refused"] is False and len(base["retrieved"]) == 4
+        c = base["citations"][0]
+        assert (seeds / c["source"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["quote"]
+        assert line["baseline"]["metrics"]["citation_validity"] == 1.0
+
+
+def test_report_has_aggregates_for_ours_and_the_baseline(eval_out):
+    out, _ = eval_out
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["questions"] == 4 and report["answerable"] == 3
+    for part in (report, report["baseline"]):
+        assert part["overall"]["n"] == 4
+        assert set(part["by_lang"]) == {"ko", "en", "ja"}
+        assert set(part["by_pair"]) == {"ko→ko", "en→ko"}  # the unanswerable item has no document
+        assert part["by_pair"]["en→ko"]["n"] == 2
+        for key in ("evidence_hit@1", "evidence_hit@5", "answer_hit", "refusal_correct", "latency_p50_ms"):
+            assert key in part["overall"]
+    assert report["baseline"]["chunk_size"] == 1000 and report["baseline"]["k"] == 4 and report["baseline"]["chunks"] > 10
+    assert report["document_languages"]["000_1c43305ac6ad8588.txt"] == "ko"
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "ours / baseline" in md and "## By question language → document language" in md and "| en→ko | 2 |" in md
+
+
+def test_eval_without_baseline_reports_ours_only(seed_settings, tmp_path):
+    dataset = write_dataset(tmp_path / "faq.jsonl", ITEMS[:1])
+    result = run_eval_cli("--dataset", str(dataset), "--out", str(tmp_path / "out"), index_dir=seed_settings.index_dir)
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert report["baseline"] is None and report["overall"]["n"] == 1
+    assert "baseline" not in json.loads((tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8"))
+    assert "baseline: all" not in result.output
+
+
+@pytest.mark.parametrize(
+    "bad_line, expected",
+    [
+        ('{"id": "x", "question": "q"', r"line 3: not valid JSON"),
+        ('["not", "an", "object"]', r"line 3: expected a JSON object"),
+        ('{"id": "x", "question": "q", "lang": "en", "sources": []}', r"line 3: missing fields 'answer_keywords', 'answerable'"),
+        ('{"id": "x", "question": "q", "lang": "en", "sources": "a.txt", "answer_keywords": ["k"], "answerable": true}',
+         r"line 3: field 'sources' must be a list, got a string"),
+        ('{"id": "x", "question": "q", "lang": "en", "sources": [], "answer_keywords": [], "answerable": "yes"}',
+         r"line 3: field 'answerable' must be true or false"),
+        ('{"id": "x", "question": "q", "lang": "en", "sources": [], "answer_keywords": [], "answerable": true}',
+         r"line 3: an answerable item needs at least one entry in 'answer_keywords'"),
+        ('{"id": "x", "question": "q", "lang": "en", "sources": [], "answer_keywords": [], "answerable": false, "history": [{"role": "bot"}]}',
+         r"line 3: history turn 1 must be"),
+        (json.dumps(ITEMS[0]), r"line 3: id 'ko-summit-timing-01' was already used on line 1"),
+    ],
+)
+def test_malformed_dataset_fails_naming_the_line(tmp_path, bad_line, expected):
+    # blank line 2 is skipped but still counted, so the bad one is line 3
+    dataset = write_dataset(tmp_path / "faq.jsonl", ITEMS[:1], extra_lines=("", bad_line))
+    result = run_eval_cli("--dataset", str(dataset), "--out", str(tmp_path / "out"), index_dir=tmp_path / "no-index")
+    assert result.exit_code == 1
+    assert re.search(expected, result.output), result.output
+    assert str(dataset) in result.output
+    assert not (tmp_path / "no-index").exists()  # validation comes before any index work
+
+
+def test_missing_dataset_says_what_to_pass(tmp_path):
+    result = run_eval_cli("--dataset", str(tmp_path / "nope.jsonl"), index_dir=tmp_path / "idx")
+    assert result.exit_code == 1 and "No dataset at" in result.output and "--dataset" in result.output
+
+
+# ---------------------------------------------------------------- bench: the pure parts (timings are not tested)
+
+def test_synthetic_copies_differ_but_keep_the_sentences():
+    from bot.benchmarking import vary_text
+
+    text = "第1段落です。二つ目の文です。三つ目!\n\nSecond paragraph has 42 apples. And 7 pears. Done?"
+    assert vary_text(text, 0) == text
+    copy = vary_text(text, 3)
+    assert copy != text and copy.startswith("(copy 3)") and "45 apples" in copy and "10 pears" in copy
+    assert "第4段落です。" in copy and "二つ目の文です。" in copy
+    assert abs(len(copy) - len(text)) < 20
+    assert vary_text(text, 3) == copy  # deterministic, so a resumed run builds the same corpus
+
+
+def test_make_corpus_names_every_copy_uniquely(tmp_path):
+    from bot.benchmarking import make_corpus
+
+    n = make_corpus({"a.txt": "One. Two.", "b.md": "Three. Four."}, 3, tmp_path)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert n == 6 and names == ["a-x001.txt", "a-x002.txt", "a.txt", "b-x001.txt", "b-x002.txt", "b.txt"]
+
+
+def test_bench_table_has_a_row_per_scale_and_dashes_for_gaps():
+    from bot.benchmarking import ask_line, markdown_table
+
+    rows = [
+        {"scale": 1, "files": 5, "sentences": 345, "passages": 88, "build_s": 12.3, "embed_units_per_s": 40.2,
+         "retrieval_p50_ms": 15.25, "retrieval_p95_ms": 30.0, "answer_p50_ms": 20.0, "answer_p95_ms": 41.0,
+         "build_peak_rss_mb": 800.0, "query_peak_rss_mb": 600.0},
+        {"scale": 10, "files": 50, "sentences": 3450, "passages": 880, "build_s": 120.0},
+    ]
+    table = markdown_table(rows).splitlines()
+    assert len(table) == 4 and table[0].startswith("| scale | files | sentences")
+    assert "| 1× | 5 | 345 | 88 | 12.3 | 40 |" in table[2] and "15.2" in table[2]
+    assert table[3].startswith("| 10× | 50 | 3,450 | 880 | 120.0 |") and "–" in table[3]
+    line = ask_line({"wall_s": [2.0, 2.2, 2.1], "wall_median_s": 2.1, "heavy_imported": []})
+    assert "median 2.10 s" in line and "heavy packages imported: none" in line
