@@ -187,6 +187,8 @@ def run_index(
 def _embed(store, fresh: list[FileRecord], progress: Progress | None, batch: int = 64) -> None:
     """Add new units to Chroma in batches (ids are content-addressed, so a retry is an upsert)."""
     items = [(cid, u, rec) for rec in fresh for cid, u in zip(rec.chroma_ids, rec.units)]
+    if progress and items:
+        progress("embed", 0, len(items))
     for i in range(0, len(items), batch):
         chunk = items[i : i + batch]
         store.add_texts(
@@ -207,6 +209,8 @@ def _sparse(embedder, fresh: list[FileRecord], progress: Progress | None, batch:
     out = {}
     total = sum(len(r.units) for r in fresh)
     done = 0
+    if progress and total:
+        progress("sparse", 0, total)
     for rec in fresh:
         texts = [u.text for u in rec.units]
         parts = []

@@ -176,7 +176,8 @@ class Catalog:
     def all_tokens(self) -> list[list[str]]:
         return [t for rec in sorted(self.files.values(), key=lambda r: r.source) for t in rec.tokens]
 
-    def build_keyword_index(self) -> None:
+    def build_keyword_index(self, saved: Path | None = None) -> None:
+        """Token statistics for query coverage, and the BM25 index (loaded from ``saved`` if it was persisted)."""
         import bm25s
 
         tokens = self.all_tokens()
@@ -188,7 +189,9 @@ class Catalog:
         df = Counter({t: len(r) for t, r in rows.items()})
         n = max(len(tokens), 1)
         self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
-        if tokens:
+        if saved is not None and saved.is_dir():
+            self.bm25 = bm25s.BM25.load(str(saved), show_progress=False)
+        elif tokens:
             self.bm25 = bm25s.BM25()
             self.bm25.index([toks or [""] for toks in tokens], show_progress=False)
 
@@ -222,8 +225,13 @@ class Catalog:
             import scipy.sparse as sp
 
             sp.save_npz(tmp / "sparse.npz", self.sparse)
-        for f in tmp.iterdir():
-            _fsync(f)
+        if self.bm25 is None:
+            self.build_keyword_index()
+        if self.bm25 is not None:
+            self.bm25.save(str(tmp / "bm25"), show_progress=False)
+        for f in tmp.rglob("*"):
+            if f.is_file():
+                _fsync(f)
         final = index_dir / name
         tmp.rename(final)
         old = current_dir(index_dir)
@@ -273,7 +281,7 @@ class Catalog:
             built_at=manifest.get("built_at", 0.0),
         )
         cat.derive()
-        cat.build_keyword_index()
+        cat.build_keyword_index(directory / "bm25")
         return cat
 
 

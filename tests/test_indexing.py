@@ -10,7 +10,7 @@ from bot.errors import BotError
 from bot.settings import SEEDS_DIR, Settings
 from index.indexing import run_index
 from index.retrieving import Index
-from index.storing import Catalog
+from index.storing import Catalog, current_dir
 
 KO = "이시바 총리는 트럼프 대통령에게 황금 사무라이 투구를 선물했다. 투구는 돗토리현에서 준비되었다.\n"
 JA = "高市首相は一月二日にトランプ大統領と電話で会談した。両首脳は春の訪米で合意した。\n"
@@ -46,6 +46,7 @@ def test_second_run_embeds_nothing_and_changes_are_picked_up(tmp_path, docs):
     assert "1 added, 1 updated, 1 unchanged" not in third.summary()  # ja.md was removed, not unchanged
     catalog = Catalog.load(s.index_dir)
     assert sorted(catalog.files) == ["en.txt", "ko.txt"]
+    assert (current_dir(s.index_dir) / "bm25").is_dir()  # the keyword index is saved beside the catalog
     # the vectors of the old ko.txt and of ja.md are gone from Chroma, too
     index = Index.open(s)
     assert len(index.store.get(include=[])["ids"]) == len(catalog.units)
