@@ -121,17 +121,22 @@ class Index:
     ) -> list[RetrievedPassage]:
         """Top-``k`` passages for ``query``, each with its matched sentences and the scores behind them.
 
-        ``also``: other phrasings of the same question (e.g. its translations); a sentence keeps its
-        best score over all of them.
+        ``also``: the question translated into other languages; sentences in a translation's language
+        are scored with that translation, so each language is searched monolingually (and the
+        per-language normalisation keeps the languages comparable).
         """
+        from index.languages import detect_language
+
         k = k or self.settings.k
         t0 = time.perf_counter()
         fused, signals = self.unit_scores(query, timings)
         for other in also:
+            mine = self.catalog.unit_langs == detect_language(other)
+            if not mine.any():
+                continue
             more, more_signals = self.unit_scores(other)
-            better = more > fused
-            fused = np.where(better, more, fused)
-            signals = {name: np.where(better, more_signals[name], v) for name, v in signals.items()}
+            fused = np.where(mine, more, fused)
+            signals = {name: np.where(mine, more_signals[name], v) for name, v in signals.items()}
         cat = self.catalog
         by_passage: dict[str, list[int]] = {}
         for row in np.argsort(-fused):
@@ -195,7 +200,7 @@ class HybridRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
     index: Any
     k: int = 5
-    also: list[str] = []  # other phrasings of the question (translations) searched alongside it
+    also: list[str] = []  # the question in other languages (LLM translations), searched alongside it
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         return [to_document(rp) for rp in self.index.search(query, self.k, also=self.also)]
