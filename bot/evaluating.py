@@ -241,6 +241,7 @@ def run_eval(
         "document_languages": doc_langs,
         "seconds": round(ours_seconds, 2),
         "load_avg_1m": _load_avg(),
+        "refusals": refusal_counts(ours_rows),
         "overall": ours["overall"],
         "by_lang": ours["by_lang"],
         "by_pair": ours["by_pair"],
@@ -248,7 +249,7 @@ def run_eval(
         "warnings": warnings,
     }
     if base_rows is not None:
-        report["baseline"] = {**base_info, **metrics.report(base_rows)}
+        report["baseline"] = {**base_info, "refusals": refusal_counts(base_rows), **metrics.report(base_rows)}
 
     with open(out_dir / "results.jsonl", "w", encoding="utf-8") as fh:
         for record in records:
@@ -266,6 +267,31 @@ def _load_avg() -> float | None:
         return round(os.getloadavg()[0], 2)
     except OSError:
         return None
+
+
+def refusal_counts(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Refusals split by whether they were right, since one 'refusal accuracy' over all items hides it.
+
+    With few unanswerable items, a bot that never refuses still scores the answerable share on refusal
+    accuracy; the rate on unanswerable items alone is what shows whether refusing works.
+    """
+    unans = [r for r in rows if not r.get("answerable")]
+    ans = [r for r in rows if r.get("answerable")]
+    hit = sum(1 for r in unans if r.get("refused"))
+    wrong = sum(1 for r in ans if r.get("refused"))
+    return {
+        "unanswerable": len(unans),
+        "refused_unanswerable": hit,
+        "unanswerable_refusal_rate": hit / len(unans) if unans else None,
+        "answerable": len(ans),
+        "refused_answerable": wrong,
+        "false_refusal_rate": wrong / len(ans) if ans else None,
+    }
+
+
+def _refusal_line(name: str, c: dict[str, Any]) -> str:
+    return (f"{name}: refused {c['refused_unanswerable']} of {c['unanswerable']} unanswerable questions "
+            f"and {c['refused_answerable']} of {c['answerable']} answerable ones.")
 
 
 def _doc_lang(item: dict[str, Any], doc_langs: dict[str, str]) -> str | None:
@@ -333,6 +359,8 @@ def render_markdown(report: dict[str, Any]) -> str:
             "",
         ]
     lines += ["## Overall", "", *_table({"all": report["overall"]}, {"all": base["overall"]} if base else None, "")]
+    lines += ["", "Refusals: " + _refusal_line("ours", report["refusals"])
+              + (" " + _refusal_line("Baseline", base["refusals"]) if base else "")]
     lines += ["", "## By question language", "", *_table(report["by_lang"], base["by_lang"] if base else None, "lang")]
     lines += ["", "## By question language → document language", "",
               *_table(report["by_pair"], base["by_pair"] if base else None, "pair")]
@@ -380,6 +408,9 @@ def summary_markdown(report: dict[str, Any]) -> str:
         if base and pair in base["by_pair"]:
             lines.append(row(f"baseline: {pair}", base["by_pair"][pair]))
     out = [f"{report['questions']} questions from {report['dataset']}", "", *lines]
+    out += ["", _refusal_line("Refusals, ours", report["refusals"])]
+    if base:
+        out += [_refusal_line("Refusals, baseline", base["refusals"])]
     out += [f"warning: {w}" for w in report.get("warnings") or []]
     return "\n".join(out)
 

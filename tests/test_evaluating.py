@@ -95,8 +95,10 @@ def test_report_has_aggregates_for_ours_and_the_baseline(eval_out):
             assert key in part["overall"]
     assert report["baseline"]["chunk_size"] == 1000 and report["baseline"]["k"] == 4 and report["baseline"]["chunks"] > 10
     assert report["document_languages"]["000_1c43305ac6ad8588.txt"] == "ko"
+    assert report["refusals"]["unanswerable"] == 1 and report["refusals"]["answerable"] == 3
+    assert report["baseline"]["refusals"]["refused_unanswerable"] == 0  # the tutorial pipeline never refuses
     md = (out / "report.md").read_text(encoding="utf-8")
-    assert "ours / baseline" in md and "## By question language → document language" in md and "| en→ko | 2 |" in md
+    assert "Refusals: ours: refused" in md and "ours / baseline" in md and "## By question language → document language" in md and "| en→ko | 2 |" in md
 
 
 def test_eval_without_baseline_reports_ours_only(seed_settings, tmp_path):
