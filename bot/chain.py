@@ -95,19 +95,7 @@ class Chatbot:
         state = (RunnableLambda(self._prepare) | RunnableLambda(self._retrieve)).invoke(
             {"question": question, "history": history or [], "k": k}
         )
-        if self.llm is None or "llm_error" in state:
-            yield self._finish(self._answer(state))
-            return
-        t0 = time.perf_counter()
-        pieces: list[str] = []
-        try:
-            for piece in self.llm.stream(state["standalone"], state["lang"], state["retrieved"]):
-                pieces.append(piece)
-                yield piece
-            state["draft"] = self._llm_draft("".join(pieces), state)
-        except Exception as exc:  # unreachable, timeout, bad reply: fall back, never a traceback
-            state["draft"] = self._fallback(state, exc)
-        state["timings"]["answer"] = (time.perf_counter() - t0) * 1e3
+        yield from self._answer_pieces(state)
         yield self._finish(state)
 
     # ------------------------------------------------------------ steps
@@ -163,6 +151,12 @@ class Chatbot:
         return state
 
     def _answer(self, state: dict) -> dict:
+        for _ in self._answer_pieces(state):
+            pass
+        return state
+
+    def _answer_pieces(self, state: dict) -> Iterator[str]:
+        """Set ``state["draft"]``, yielding the LLM's text as it streams (nothing in extractive mode)."""
         t0 = time.perf_counter()
         if self.llm is None:
             state["draft"] = self.extractive.answer(
@@ -171,13 +165,15 @@ class Chatbot:
         elif "llm_error" in state:
             state["draft"] = self._fallback(state, state["llm_error"])
         else:
+            pieces: list[str] = []
             try:
-                text = "".join(self.llm.stream(state["standalone"], state["lang"], state["retrieved"]))
-                state["draft"] = self._llm_draft(text, state)
-            except Exception as exc:
+                for piece in self.llm.stream(state["standalone"], state["lang"], state["retrieved"]):
+                    pieces.append(piece)
+                    yield piece
+                state["draft"] = self._llm_draft("".join(pieces), state)
+            except Exception as exc:  # unreachable, timeout, bad reply: fall back, never a traceback
                 state["draft"] = self._fallback(state, exc)
         state["timings"]["answer"] = (time.perf_counter() - t0) * 1e3
-        return state
 
     def _llm_draft(self, text: str, state: dict) -> Draft:
         return Draft(text=text.strip(), refused=is_refusal(text, state["lang"]))
