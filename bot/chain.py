@@ -50,19 +50,28 @@ class Chatbot:
 
     @property
     def index(self):
-        if self._index is None:
-            from index.retrieving import Index
+        """The open index; reopened when ``bot index`` switched to a new catalog since (one small file read).
 
+        A long-running ``bot serve`` or ``bot chat`` thus answers from what was indexed last, and never
+        from a catalog whose vectors clean-up has since removed.
+        """
+        from index.retrieving import Index
+        from index.storing import current_name
+
+        if self._index is None:
+            self._index = Index.open(self.settings)
+        elif getattr(self._index.catalog, "name", "") and current_name(self.settings.index_dir) not in (None, self._index.catalog.name):
             self._index = Index.open(self.settings)
         return self._index
-
-    def reload_index(self) -> None:
-        """Open the index again (after an upload or a re-index) on the next question."""
-        self._index = None
 
     @property
     def extractive(self) -> ExtractiveAnswerer:
         return ExtractiveAnswerer(self.index)
+
+    @staticmethod
+    def _extractive(state: dict) -> ExtractiveAnswerer:
+        """The extractive answerer over the index this question was retrieved from (pinned in ``state``)."""
+        return ExtractiveAnswerer(state["index"])
 
     @property
     def llm(self) -> LLMAnswerer | None:
@@ -71,10 +80,10 @@ class Chatbot:
             self._llm = LLMAnswerer(model, self.settings.llm if is_llm(self.settings.llm) else type(model).__name__)
         return self._llm
 
-    def retriever(self, k: int | None = None, also: list[str] | None = None):
+    def retriever(self, k: int | None = None, also: list[str] | None = None, index=None):
         from index.retrieving import HybridRetriever
 
-        return HybridRetriever(index=self.index, k=k or self.settings.k, also=also or [])
+        return HybridRetriever(index=index or self.index, k=k or self.settings.k, also=also or [])
 
     def build_chain(self) -> Runnable:
         return (
@@ -120,6 +129,11 @@ class Chatbot:
             "translations": [],
         }
         previous = [t["content"] for t in history if t.get("role") == "user"]
+        if previous and self.llm is None:  # without an LLM, only a question that leans on the last one is joined to it
+            from bot.questions import content_words, is_follow_up
+
+            if not is_follow_up(question, lang, len(content_words(question))):
+                previous = []
         if previous:
             t0 = time.perf_counter()
             if self.llm is not None:
@@ -145,7 +159,8 @@ class Chatbot:
 
     def _retrieve(self, state: dict) -> dict:
         t0 = time.perf_counter()
-        docs = self.retriever(state["k"], state["translations"]).invoke(state["retrieval_query"])
+        state["index"] = self.index  # one index for the whole question, even if `bot index` switches meanwhile
+        docs = self.retriever(state["k"], state["translations"], state["index"]).invoke(state["retrieval_query"])
         state["retrieved"] = [d.metadata["retrieved"] for d in docs]
         state["timings"]["retrieve"] = (time.perf_counter() - t0) * 1e3
         return state
@@ -159,7 +174,7 @@ class Chatbot:
         """Set ``state["draft"]``, yielding the LLM's text as it streams (nothing in extractive mode)."""
         t0 = time.perf_counter()
         if self.llm is None:
-            state["draft"] = self.extractive.answer(
+            state["draft"] = self._extractive(state).answer(
                 state["standalone"], state["lang"], state["retrieved"], focus=state["focus"], avoid=state["avoid"]
             )
         elif "llm_error" in state:
@@ -176,12 +191,23 @@ class Chatbot:
         state["timings"]["answer"] = (time.perf_counter() - t0) * 1e3
 
     def _llm_draft(self, text: str, state: dict) -> Draft:
-        return Draft(text=text.strip(), refused=is_refusal(text, state["lang"]))
+        text = text.strip()
+        flat = " ".join(text.split())
+        instructions = self.llm.messages(state["standalone"], state["lang"], state["retrieved"])[0].content
+        if any(len(line) >= 30 and line in flat for line in (" ".join(ln.split()) for ln in instructions.splitlines())):
+            # The instructions carry example markers ("[1] or [2]") that would pass the citation check:
+            # a reply that recites them (a document told the model to) must come out unsupported.
+            state["warnings"].append(
+                "The LLM's reply repeats its instructions instead of answering (a document may contain "
+                "instructions to the model); its citation markers were ignored."
+            )
+            text = citing.MARKER.sub("", text)
+        return Draft(text=text, refused=is_refusal(text, state["lang"]))
 
     def _fallback(self, state: dict, exc: Exception) -> Draft:
-        state["warnings"].append(f"The LLM ({self.llm.name}) failed: {_brief(exc)}. Showing the extractive answer instead.")
+        state["warnings"].append(f"The LLM ({self.llm.name}) failed: {_brief(exc).rstrip('.')}. Showing the extractive answer instead.")
         state["answerer"] = "extractive"
-        return self.extractive.answer(state["standalone"], state["lang"], state["retrieved"], focus=state["focus"], avoid=state["avoid"])
+        return self._extractive(state).answer(state["standalone"], state["lang"], state["retrieved"], focus=state["focus"], avoid=state["avoid"])
 
     def _finish(self, state: dict) -> AnswerResult:
         t0 = time.perf_counter()
@@ -202,14 +228,16 @@ class Chatbot:
             result.citations = draft.citations
             if draft.refused:
                 result.answer = draft.text.strip()
+            else:
+                self._note_language(result)
         else:
-            checked = citing.check(draft.text, state["retrieved"], self.index)
+            checked = citing.check(draft.text, state["retrieved"], state["index"])
             result.answer, result.citations = checked.text, checked.citations
             if checked.removed:
                 result.warnings.append(f"Removed citation markers that point to no source: {sorted(set(checked.removed))}.")
             if not checked.citations:
                 result.unsupported = True
-                evidence = self.extractive.answer(state["standalone"], state["lang"], state["retrieved"], focus=state["focus"])
+                evidence = self._extractive(state).answer(state["standalone"], state["lang"], state["retrieved"], focus=state["focus"])
                 result.evidence = evidence.citations
                 from bot import prompts
 
@@ -220,16 +248,36 @@ class Chatbot:
         return result
 
 
+    @staticmethod
+    def _note_language(result: AnswerResult) -> None:
+        """A quoted answer is in its source's language: say so, in the asker's, and how to get a translation."""
+        from bot import prompts
+
+        langs = [c.lang for c in result.citations if c.lang in prompts.LANGUAGE_NAMES]
+        if not langs:
+            return
+        quoted = max(set(langs), key=langs.count)
+        result.answer_language = quoted
+        if quoted != result.language:
+            result.note = prompts.localized("quoted_note", result.language).format(
+                language=prompts.language_name(quoted, result.language), asker=prompts.language_name(result.language, result.language)
+            )
+
+
 def _brief(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text[:160]}" if text else type(exc).__name__
 
 
 def open_chatbot(settings: Settings, *, build_if_missing: bool = True, progress: Callable | None = None) -> Chatbot:
-    """A Chatbot over ``settings.index_dir``, building the index from ``settings.docs`` first if there is none."""
-    from index.storing import current_dir
+    """A Chatbot over ``settings.index_dir``, building the index from ``settings.docs`` first if there is none.
 
-    if current_dir(settings.index_dir) is None:
+    Only an index that was never built is built here; a damaged or deleted one raises BotError (rebuild),
+    since silently re-indexing the default documents would answer from the wrong corpus.
+    """
+    from index.storing import has_index
+
+    if not has_index(settings.index_dir):
         if not build_if_missing:
             raise BotError(f"No index at {settings.index_dir}. Build one first: bot index [PATH ...]")
         from index.indexing import run_index

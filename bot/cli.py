@@ -10,7 +10,7 @@ from typing import Callable
 import click
 
 from bot.errors import BotError
-from bot.settings import Settings
+from bot.settings import Settings, redact_url
 
 EXAMPLES = """\b
 Examples:
@@ -115,7 +115,7 @@ def index_cmd(settings: Settings, paths: tuple[Path, ...], rebuild: bool, as_jso
     for label, names in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
         if names:
             click.echo(f"  {label}: {', '.join(names)}")
-    click.echo(f"Index: {settings.index_dir}" + (f" (vectors in {settings.chroma_url})" if settings.chroma_url else ""))
+    click.echo(f"Index: {settings.index_dir}" + (f" (vectors in {redact_url(settings.chroma_url)})" if settings.chroma_url else ""))
 
 
 def _chatbot(settings: Settings):
@@ -138,7 +138,55 @@ def print_sources(result) -> None:
         click.echo(f"  [{c.n}] {c.source} ({c.lang or '?'}, chars {c.start}-{c.end}): {quote}")
 
 
-@cli.command()
+class QuestionCommand(click.Command):
+    """A command whose free text may itself start with '-': an unknown option gets a hint about '--'."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            exc.message += f" If your question starts with '-', put it after '--': bot {ctx.info_name} -- \"{exc.option_name} ...\""
+            raise
+
+
+def readable(text: str) -> str:
+    """``text`` with what cannot be encoded as UTF-8 replaced by U+FFFD.
+
+    On Linux, argv bytes that are not UTF-8 arrive as lone surrogates (surrogateescape); printing,
+    embedding or JSON-encoding them raises UnicodeEncodeError deep inside the chain.
+    """
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that is no escaped byte: encode it, so that decoding replaces it
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "replace")
+
+
+def read_question(words: tuple[str, ...], max_chars: int) -> str:
+    """The question from the arguments, or from standard input for `bot ask -` or piped input with no argument."""
+    from bot.chain import validate_question
+    from bot.errors import UsageError
+
+    if words == ("-",) or (not words and not _stdin_is_tty()):
+        limit = 4 * (max_chars + 1)  # UTF-8: enough bytes to hold more characters than the limit
+        stdin = getattr(sys.stdin, "buffer", None)
+        raw = stdin.read(limit + 1) if stdin is not None else b""
+        text = raw[:limit].decode("utf-8", "replace") + ("\ufffd" * (max_chars + 1) if len(raw) > limit else "")
+    else:
+        text = readable(" ".join(words))
+    if text.strip() and not text.replace("\ufffd", "").strip():
+        raise UsageError("The question is not readable text (its bytes are not UTF-8). Ask in UTF-8, e.g.: bot ask \"What did Ishiba give Trump?\"")
+    return validate_question(text, max_chars)
+
+
+def _stdin_is_tty() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return True
+
+
+@cli.command(cls=QuestionCommand)
 @click.argument("question", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print the full result object (schema in the README).")
 @answer_options
@@ -146,11 +194,11 @@ def print_sources(result) -> None:
 def ask(settings: Settings, question: tuple[str, ...], as_json: bool) -> None:
     """Answer one QUESTION and list the sources it cites.
 
-    With no index yet, one is built from seeds/ first.
+    With no index yet, one is built from seeds/ first. A question that starts with '-' goes after
+    '--' (bot ask -- "-5% tariff?"); with QUESTION '-', or none and input piped in, the question is
+    read from standard input (echo "What did Ishiba give Trump?" | bot ask).
     """
-    from bot.chain import validate_question
-
-    text = validate_question(" ".join(question), settings.max_question_chars)
+    text = read_question(question, settings.max_question_chars)
     bot = _chatbot(settings)
     if as_json:
         result = bot.answer(text)
@@ -160,8 +208,15 @@ def ask(settings: Settings, question: tuple[str, ...], as_json: bool) -> None:
     print_sources(result)
 
 
+ABANDONED = "[The LLM's answer above broke off and is discarded; this is the answer from the sources:]"
+
+
 def render_stream(events) -> object:
-    """Echo streamed LLM text as it comes; if the checked answer differs (fallback, fixed markers), print it."""
+    """Echo streamed LLM text as it comes; if the checked answer differs (fallback, fixed markers), print it.
+
+    Streamed text cannot be taken back from a terminal, so when the LLM fails after it has started, a
+    line says that the partial text is discarded before the extractive answer is printed.
+    """
     streamed: list[str] = []
     result = None
     for piece in events:
@@ -172,10 +227,16 @@ def render_stream(events) -> object:
             result = piece
     if not streamed:
         click.echo(result.answer)
+    elif result.answerer == "extractive":
+        click.echo()
+        click.secho(ABANDONED, fg="yellow")
+        click.echo(result.answer)
     elif "".join(streamed).strip() != result.answer.strip():
         click.echo("\n" + result.answer)
     else:
         click.echo()
+    if result.note:  # e.g. an English question answered with a Korean quote: say so, in the asker's language
+        click.secho(f"({result.note})", dim=True)
     for warning in result.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     return result
@@ -239,12 +300,13 @@ def serve(settings: Settings, host: str, port: int) -> None:
 
 
 @cli.command("eval")
-@click.option("--dataset", type=click.Path(path_type=Path, dir_okay=False), help="FAQ file (JSON lines). [default eval/faq.jsonl]")
+@click.option("--dataset", type=click.Path(path_type=Path, dir_okay=False), help="Score this one FAQ file (JSON lines; a docs/ folder beside it is its corpus). [default: eval/faq.jsonl as faq-dev + faq-test, and eval/userdocs]")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("eval-out"), show_default=True, help="Folder for results.jsonl, report.json, report.md and the plot.")
 @click.option("--baseline", is_flag=True, help="Also run the LangChain tutorial pipeline (1000/200 chunks, dense k=4) and compare.")
+@click.option("--split", type=click.Choice(["dev", "test", "all"]), default="all", show_default=True, help="dev: faq-dev only (tune on this); test: faq-test and userdocs (held out); all: every set.")
 @answer_options
 @index_options
-def eval_cmd(settings: Settings, dataset: Path | None, out: Path, baseline: bool) -> None:
+def eval_cmd(settings: Settings, dataset: Path | None, out: Path, baseline: bool, split: str) -> None:
     """Score the bot on a FAQ set: retrieval hits, answers, refusals, citation validity, latency.
 
     Every question goes through the same chain as `bot ask`; the report breaks the numbers down by
@@ -252,9 +314,9 @@ def eval_cmd(settings: Settings, dataset: Path | None, out: Path, baseline: bool
     """
     from bot.evaluating import run_eval
 
-    report = run_eval(settings, dataset=dataset, out_dir=out, baseline=baseline, progress=TqdmProgress())
+    report = run_eval(settings, dataset=dataset, out_dir=out, baseline=baseline, split=split, progress=TqdmProgress())
     click.echo(report["markdown_summary"])
-    click.echo(f"Wrote {out}/results.jsonl, {out}/report.json, {out}/report.md and {out}/report.png")
+    click.echo("Wrote " + ", ".join(report["written"]))
 
 
 @cli.command("bench")

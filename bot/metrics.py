@@ -3,6 +3,9 @@
 Pure functions, no I/O except through the ``read_source`` callable the caller passes in, so the eval runner,
 the tests and a notebook all score answers the same way.
 
+Every mean says over how many items it was taken (``support``), and refusals are counted, not folded into an
+accuracy: with few unanswerable items, a bot that never refuses scores the answerable share on "refusal accuracy".
+
 Matching is by *answer keywords*: short strings copied verbatim from the source document. Text is compared
 after NFKC, casefolding and removal of all whitespace, because the seed files (PDF-extracted Korean in
 particular) break lines mid-phrase and mix full- and half-width forms.
@@ -25,8 +28,12 @@ METRICS = (
     "answer_hit",
     "refusal_correct",
     "citation_validity",
+    "n_citations",
     "latency_ms",
 )
+
+#: What kind of thing an item's answer is (``answer_type`` in the FAQ files); reported per type.
+ANSWER_TYPES = ("number", "date", "person", "place", "article", "other")
 
 _WS = re.compile(r"\s+")
 _MARKER = re.compile(r"\[\d+\]")
@@ -131,8 +138,10 @@ def per_question(
 
     Retrieval and answer metrics are None for unanswerable items (there is no evidence to find), so they
     drop out of the means; ``refusal_correct``, ``citation_validity`` and latency still count.
-    The row also carries ``id``, ``lang`` (question language) and ``doc_lang`` (language of the item's
-    first source, taken from ``item['doc_lang']`` if given, else detected from ``read_source``).
+    The row also carries ``id``, ``lang`` (question language), ``answer_type`` and ``doc_lang`` (language of
+    the item's first source, taken from ``item['doc_lang']`` if given, else detected from ``read_source``).
+    ``n_citations`` counts the citations of a non-refused answer (None when refused), so its mean is
+    citations per answer actually given.
     """
     answerable = bool(item.get("answerable"))
     sources = list(item.get("sources") or [])
@@ -147,6 +156,7 @@ def per_question(
         "id": item.get("id"),
         "lang": item.get("lang"),
         "doc_lang": doc_lang,
+        "answer_type": item.get("answer_type"),
         "answerable": answerable,
         "refused": bool(result.get("refused")),
     }
@@ -167,6 +177,7 @@ def per_question(
         row["answer_hit"] = None
     row["refusal_correct"] = bool(result.get("refused")) == (not answerable)
     row["citation_validity"] = citation_validity(result, read_source)
+    row["n_citations"] = None if row["refused"] else len(result.get("citations") or [])
     row["latency_ms"] = _latency(result)
     return row
 
@@ -181,6 +192,45 @@ def percentile(values: list[float], q: float) -> float | None:
     return vals[lo] + (vals[hi] - vals[lo]) * (pos - lo)
 
 
+#: Yes/no metrics whose means get a 95% interval in every summary (``ci95``).
+BINARY_METRICS = ("evidence_hit@1", "evidence_hit@5", "answer_hit")
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float] | None:
+    """Wilson score interval for a proportion (95% for z=1.96); None for n=0.
+
+    On sets of 50–100 items a difference of 0.1 can be noise; the interval says how much. Items asking about
+    the same fact are not independent, so the true uncertainty is, if anything, wider.
+    """
+    if n <= 0:
+        return None
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def refusal_counts(rows: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Refusals split by whether they were right: refused unanswerables and (false) refused answerables.
+
+    Counts rather than one accuracy, because "refusal accuracy" over a set with 10 unanswerable items in 84
+    is 0.88 for a bot that never refuses; the rates are None where there is nothing to divide by.
+    """
+    unans = [r for r in rows if not r.get("answerable")]
+    ans = [r for r in rows if r.get("answerable")]
+    hit = sum(1 for r in unans if r.get("refused"))
+    wrong = sum(1 for r in ans if r.get("refused"))
+    return {
+        "unanswerable": len(unans),
+        "refused_unanswerable": hit,
+        "unanswerable_refusal_rate": hit / len(unans) if unans else None,
+        "answerable": len(ans),
+        "refused_answerable": wrong,
+        "false_refusal_rate": wrong / len(ans) if ans else None,
+    }
+
+
 def _summary(rows: list[Mapping[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {"n": len(rows)}
     support: dict[str, int] = {}
@@ -192,6 +242,12 @@ def _summary(rows: list[Mapping[str, Any]]) -> dict[str, Any]:
     out["latency_p50_ms"] = percentile(lat, 50)
     out["latency_p95_ms"] = percentile(lat, 95)
     out["support"] = support  # how many rows each mean is over: means over 2 rows should not be trusted
+    out["ci95"] = {}
+    for m in BINARY_METRICS:
+        vals = [bool(r[m]) for r in rows if r.get(m) is not None]
+        ci = wilson_interval(sum(vals), len(vals))
+        out["ci95"][m] = list(ci) if ci else None
+    out["refusals"] = refusal_counts(rows)
     return out
 
 
@@ -221,9 +277,10 @@ def _pair(row: Mapping[str, Any]) -> str | None:
 
 
 def report(rows: list[Mapping[str, Any]]) -> dict[str, Any]:
-    """Overall summary plus breakdowns by question language and by question→document language pair."""
+    """Overall summary plus breakdowns by question language, question→document language pair and answer type."""
     return {
         "overall": aggregate(rows),
         "by_lang": aggregate(rows, "lang"),
         "by_pair": aggregate(rows, _pair),
+        "by_answer_type": aggregate(rows, "answer_type"),
     }

@@ -1,19 +1,27 @@
-"""Prompts and user-facing canned messages are files in ``prompts/``, loaded by name."""
+"""Prompts and user-facing canned messages are files in ``prompts/``, loaded by name.
+
+The folder ships inside the package as ``bot.prompt_files`` (pyproject's package-dir), so a wheel
+install reads the same files as a checkout, through importlib.resources.
+"""
 from __future__ import annotations
 
 from functools import lru_cache
-
-from bot.settings import PROMPTS_DIR
+from importlib.resources import files
 
 LANGUAGE_NAMES = {"en": "English", "ko": "Korean", "ja": "Japanese"}
+_NAMES_IN = {  # language names as each asker reads them
+    "en": LANGUAGE_NAMES,
+    "ko": {"en": "영어", "ko": "한국어", "ja": "일본어"},
+    "ja": {"en": "英語", "ko": "韓国語", "ja": "日本語"},
+}
 
 
 @lru_cache(maxsize=None)
 def load(name: str) -> str:
     """The text of ``prompts/<name>.txt`` (without its trailing newline)."""
-    path = PROMPTS_DIR / f"{name}.txt"
-    if not path.exists():
-        raise FileNotFoundError(f"missing prompt file {path}")
+    path = files("bot.prompt_files") / f"{name}.txt"
+    if not path.is_file():
+        raise FileNotFoundError(f"missing prompt file {name}.txt in bot.prompt_files (prompts/)")
     return path.read_text(encoding="utf-8").rstrip("\n")
 
 
@@ -25,5 +33,6 @@ def localized(name: str, lang: str) -> str:
         return load(f"{name}_en")
 
 
-def language_name(lang: str) -> str:
-    return LANGUAGE_NAMES.get(lang, "the language of the question")
+def language_name(lang: str, in_lang: str = "en") -> str:
+    """``lang``'s name written in ``in_lang`` ("Korean", "한국어", "韓国語")."""
+    return _NAMES_IN.get(in_lang, LANGUAGE_NAMES).get(lang, "the language of the question")

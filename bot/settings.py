@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
-from bot.errors import BotError
+from bot.errors import BotError, UsageError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SEEDS_DIR = PROJECT_ROOT / "seeds"
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
 
 
 def _default_docs() -> list[Path]:
@@ -41,6 +42,7 @@ class Settings:
     max_file_mb: float = field(default=20.0, metadata={"help": "Files larger than this are skipped with a message.", "env": "BOT_MAX_FILE_MB"})
     max_question_chars: int = field(default=2000, metadata={"help": "Longer questions are refused with a message.", "env": "BOT_MAX_QUESTION_CHARS"})
     threads: int | None = field(default=None, metadata={"help": "CPU threads for the embedding engine (default: all cores).", "env": "BOT_THREADS"})
+    web_auth: str | None = field(default=None, metadata={"help": "Login for `bot serve` as USER:PASSWORD; the page, the API and downloads then ask for it (env only: flags show in ps).", "env": "BOT_WEB_AUTH"})
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
@@ -70,8 +72,12 @@ class Settings:
     def validate(self) -> None:
         if self.k < 1 or self.k > 50:
             raise BotError(f"k must be between 1 and 50 (got {self.k}).")
-        if self.chroma_url is not None and not self.chroma_url.startswith(("http://", "https://")):
-            raise BotError(f"--chroma-url must look like http://host:port (got {self.chroma_url!r}).")
+        if self.chroma_url is not None:
+            check_url(self.chroma_url, "--chroma-url", "http://host:port")
+        if self.llm_base_url is not None:
+            check_url(self.llm_base_url, "BOT_LLM_BASE_URL", "http://host:port/v1")
+        if not self.llm_timeout > 0:
+            raise BotError(f"llm_timeout must be a positive number of seconds (got {self.llm_timeout}).")
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -80,6 +86,42 @@ class Settings:
     def describe() -> list[tuple[str, str, str]]:
         """(field, env var, help) rows for ``bot config`` and the README."""
         return [(f.name, f.metadata.get("env", ""), f.metadata.get("help", "")) for f in fields(Settings)]
+
+
+def redact_url(url: str) -> str:
+    """``url`` safe to print: a password (or a lone user token) in it becomes ``***``; control characters are escaped."""
+    text = repr(url)[1:-1] if any(not ch.isprintable() for ch in url) else url
+    return _USERINFO.sub(lambda m: m.group(1) + (m.group(2) + ":***@" if m.group(3) is not None else "***@"), text, count=1)
+
+
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#@:]*)(:[^/?#@]*)?@")
+
+
+def check_url(url: str, what: str, example: str) -> None:
+    """Raise a one-line BotError unless ``url`` is http(s)://host[:port][/path] with a port in 1-65535.
+
+    ``urlsplit`` accepts ``http://`` (no host) and only complains about a bad port or an unclosed ``[`` when
+    asked, with a ValueError; both must be a message, never a traceback, and never echo a password.
+    """
+    shown = redact_url(url)
+    hint = f"{what} must look like {example}"
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise UsageError(f"{hint}; it contains spaces or control characters (got '{shown}').")
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "Invalid IPv6 URL": an unclosed [
+        raise UsageError(f"{hint}; its brackets are unbalanced (got '{shown}').") from None
+    if parts.scheme not in ("http", "https"):
+        raise UsageError(f"{hint}; the scheme must be http or https (got '{shown}').")
+    netloc = parts.netloc.rpartition("@")[2]
+    if netloc.count("[") != netloc.count("]") or "[" in parts.path + parts.query + parts.fragment:
+        raise UsageError(f"{hint}; its brackets are unbalanced (got '{shown}').")
+    if not parts.hostname:
+        raise UsageError(f"{hint}; the host is missing (got '{shown}').")
+    port = netloc.rpartition("]")[2].rpartition(":")
+    if port[1] and port[2]:  # "host:" means the default port, like urlsplit says
+        if not re.fullmatch(r"[0-9]{1,5}", port[2]) or not 1 <= int(port[2]) <= 65535:
+            raise UsageError(f"{hint}; the port must be a number from 1 to 65535 (got '{shown}').")
 
 
 def _coerce(f: dataclasses.Field, raw: str) -> Any:

@@ -142,6 +142,8 @@ class AnswerResult:
     warnings: list[str] = field(default_factory=list)
     unsupported: bool = False  # an LLM answer with no valid citation
     evidence: list[Citation] = field(default_factory=list)  # extractive evidence shown beside a flagged answer
+    answer_language: str = ""  # language of the quoted sentences (extractive), when not the question's
+    note: str = ""  # a line for the asker, in their language (e.g. why the answer is in Korean)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -158,4 +160,6 @@ class AnswerResult:
             "warnings": list(self.warnings),
             "unsupported": self.unsupported,
             "evidence": [c.to_dict() for c in self.evidence],
+            "answer_language": self.answer_language or self.language,
+            "note": self.note,
         }

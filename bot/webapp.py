@@ -6,10 +6,15 @@ Conversation history lives in a per-session ``gr.State``; the one Chatbot is sha
 """
 from __future__ import annotations
 
+import errno
 import html
 import logging
+import os
 import re
 import shutil
+import socket
+import stat
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -31,6 +36,7 @@ EXAMPLES = [
     "高市首相とトランプ大統領の電話会談はいつ行われた？",
 ]
 UPLOAD_TYPES = (".txt", ".md", ".pdf")
+MAX_UPLOAD_FILES = 20  # per request; more is refused as a whole, nothing half-added
 STAGES = {"read": "Reading files", "embed": "Embedding sentences", "sparse": "Sparse term vectors"}
 LANG_NAMES = {"en": "English", "ko": "한국어", "ja": "日本語", "other": "other"}
 
@@ -138,7 +144,8 @@ def render_answer(result: AnswerResult, turn: int) -> str:
         pos = m.end()
     out.append(text(result.answer[pos:]))
     body = "".join(out)
-    notes = "".join(f"\n\n<small>⚠ {html.escape(w)}</small>" for w in result.warnings)
+    notes = f'\n\n<small class="lang-note">{html.escape(result.note)}</small>' if result.note else ""
+    notes += "".join(f"\n\n<small>⚠ {html.escape(w)}</small>" for w in result.warnings)
     return body + notes
 
 
@@ -226,7 +233,7 @@ def chat_messages(turns: list[dict], pending: tuple[str, str] | None = None) -> 
 def index_html(catalog, index_dir: Path, error: str | None = None) -> str:
     """Documents, passages, embedding model and last indexing time, then one row per file."""
     if catalog is None:
-        msg = error or f"No index at {index_dir} yet. Add documents below, or run: bot index"
+        msg = public_message(error or f"No index at {index_dir} yet. Add documents below, or run: bot index", index_dir)
         return f'<div class="stats err">{html.escape(msg)}</div>'
     manifest = catalog.manifest()
     files = manifest["files"]
@@ -247,6 +254,140 @@ def index_html(catalog, index_dir: Path, error: str | None = None) -> str:
         f'({manifest["dim"]} dims)<br>Last indexed: {built}</div>'
         f'<div class="doc head"><span class="name">File</span><span class="meta">language · passages</span></div>{"".join(rows)}'
     )
+
+
+# ---------------------------------------------------------------- uploads, and what the page may say about the server
+
+# An absolute POSIX path (not a URL's path, not a relative one): cut to its last component in messages.
+_ABS_PATH = re.compile(r"(?<![\w.:/~-])/(?:[^\s/'\"()<>:;,]+/)+([^\s/'\"()<>:;,]*)")
+
+
+def public_message(text: str, index_dir: Path | None = None, names: dict[str, str] | None = None) -> str:
+    """``text`` with server paths replaced by file names, for the page and API clients.
+
+    Messages from the indexer name files by their full path, which tells a visitor how the server is laid out.
+    ``names`` (path -> shown name) and the index folder are swapped first, so names with spaces survive; any other
+    absolute path left is cut to its last component.
+    """
+    swaps = dict(names or {})
+    if index_dir is not None:
+        index_dir = Path(index_dir)
+        for form in {str(index_dir), str(index_dir.absolute()), str(index_dir.resolve())}:
+            if os.path.isabs(form):
+                swaps.setdefault(form, index_dir.name or "the index folder")
+    for path in sorted(swaps, key=len, reverse=True):
+        text = text.replace(path, swaps[path])
+    return _ABS_PATH.sub(lambda m: m.group(1) or "…", text)
+
+
+def upload_folder() -> Path:
+    """Where Gradio keeps the files it receives (``GRADIO_TEMP_DIR``, else ``<tmp>/gradio``), symlinks resolved."""
+    from gradio.utils import get_upload_folder
+
+    return Path(get_upload_folder()).resolve()
+
+
+def check_uploads(
+    files: list,
+    *,
+    folder: Path,
+    max_mb: float,
+    received: set[str] | None = None,
+    max_files: int = MAX_UPLOAD_FILES,
+) -> tuple[list[tuple[Path, str]], list[str]]:
+    """Split a request's files into those that may be indexed, as ``(resolved path, file name)``, and refusals.
+
+    Gradio 6 already refuses, before ``add_documents`` runs, a path it did not receive as an upload; this is the
+    second lock, so that neither a Gradio change nor another caller can make the server index its own files. A file
+    must resolve (``..`` and symlinks followed) to a regular file inside ``folder`` and, when Gradio's set of received
+    files is given, be one of them. Refusals name the file by its name only.
+    """
+    files = list(files or [])
+    if len(files) > max_files:
+        return [], [f"{len(files)} files at once is over the limit of {max_files} per upload; add them in smaller batches."]
+    accepted: list[tuple[Path, str]] = []
+    problems: list[str] = []
+    names: set[str] = set()
+    for f in files:
+        if not isinstance(f, (str, os.PathLike)):
+            problems.append("An item that is not an uploaded file was refused.")
+            continue
+        given = Path(f)
+        name = given.name
+        refused = f"{name or 'a file'}: refused; only files uploaded to this page (or the API's /upload) can be added."
+        try:
+            real = given.resolve(strict=True)
+            info = real.stat()
+        except (OSError, RuntimeError):  # missing, unreadable, or a symlink loop
+            problems.append(refused)
+            continue
+        known = received is None or bool({str(given), os.path.abspath(given), str(real)} & received)
+        if real == folder or not real.is_relative_to(folder) or not known or not stat.S_ISREG(info.st_mode):
+            problems.append(refused)
+        elif name.startswith(".") or given.suffix.lower() not in UPLOAD_TYPES:
+            problems.append(f"{name}: only .txt, .md and .pdf files can be added.")
+        elif info.st_size > max_mb * 2**20:
+            problems.append(f"{name}: {info.st_size / 2**20:.1f} MB is over the {max_mb:g} MB limit (BOT_MAX_FILE_MB).")
+        elif name in names:
+            problems.append(f"{name}: another file in this upload has the same name; citations name files by name, so rename one.")
+        else:
+            names.add(name)
+            accepted.append((real, name))
+    return accepted, problems
+
+
+def store_uploads(settings: Settings, accepted: list[tuple[Path, str]], progress=None):
+    """Copy checked uploads into ``<index_dir>/uploads/`` and index them; returns ``(report or None, problems)``.
+
+    A copy stays only if its file is in the index afterwards: one that was skipped or failed leaves nothing behind,
+    and an earlier upload of the same name that it was meant to replace is put back, so the folder matches the index.
+    """
+    from index.indexing import run_index
+
+    target_dir = settings.index_dir / "uploads"
+    target_dir.mkdir(parents=True, exist_ok=True)
+    spare = Path(tempfile.mkdtemp(prefix=".replaced-", dir=target_dir))  # hidden: never walked by `bot index`
+    copies: list[tuple[Path, Path | None]] = []
+    problems: list[str] = []
+    report = None
+    try:
+        try:
+            for src, name in accepted:
+                dst = target_dir / name
+                previous = None
+                if dst.exists() or dst.is_symlink():
+                    previous = spare / name
+                    os.replace(dst, previous)
+                copies.append((dst, previous))
+                shutil.copyfile(src, dst)
+            report = run_index(settings, [dst for dst, _ in copies], progress=progress)
+            problems += report.problems
+        except BotError as exc:
+            problems.append(str(exc))
+        except Exception as exc:
+            log.exception("indexing uploads failed")
+            problems.append(f"Indexing failed: {type(exc).__name__}: {exc}")
+        kept = set(report.added + report.updated + report.unchanged) if report is not None else set()
+        for dst, previous in copies:
+            if dst.name not in kept:
+                _put_back(dst, previous)
+    except BaseException:  # interrupted while copying or indexing: the index is unchanged, so are the copies
+        for dst, previous in copies:
+            _put_back(dst, previous)
+        raise
+    finally:
+        shutil.rmtree(spare, ignore_errors=True)
+    return report, problems
+
+
+def _put_back(dst: Path, previous: Path | None) -> None:
+    try:
+        if previous is not None:
+            os.replace(previous, dst)
+        else:
+            dst.unlink(missing_ok=True)
+    except OSError:
+        log.exception("could not restore %s", dst)
 
 
 # ---------------------------------------------------------------- the shared engine
@@ -320,7 +461,7 @@ def build_app(settings: Settings, chatbot: Chatbot | None = None):
             question = validate_question(question, settings.max_question_chars)
             bot = engine.bot(answerer)
         except BotError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
+            raise gr.Error(public_message(str(exc), settings.index_dir), print_exception=False) from None
         history = [m for t in turns for m in ({"role": "user", "content": t["question"]}, {"role": "assistant", "content": t["result"].answer})]
         yield "", chat_messages(turns, (question, "")), gr.skip(), gr.skip(), turns
         partial = ""
@@ -336,7 +477,7 @@ def build_app(settings: Settings, chatbot: Chatbot | None = None):
                 log.exception("answering %r failed", question)
             yield question, chat_messages(turns), gr.skip(), gr.skip(), turns
             message = str(exc) if isinstance(exc, BotError) else f"Could not answer: {type(exc).__name__}: {exc}"
-            raise gr.Error(message, print_exception=False) from None
+            raise gr.Error(public_message(message, settings.index_dir), print_exception=False) from None
         for w in result.warnings:
             gr.Warning(w)
         turns.append({"question": question, "result": result})
@@ -356,50 +497,42 @@ def build_app(settings: Settings, chatbot: Chatbot | None = None):
             return index_html(None, settings.index_dir, error=str(exc))
 
     def add_documents(files: list[str] | None, progress=gr.Progress()) -> tuple:
-        """Copy uploads into <index_dir>/uploads/ and index just those files."""
+        """Index files this app received as uploads (copies go to <index_dir>/uploads/); refuse anything else."""
         if not files:
             return gr.skip(), gr.skip(), gr.skip()
-        limit = settings.max_file_mb
-        problems, paths = [], []
-        target = settings.index_dir / "uploads"
-        for f in files:
-            src = Path(f)
-            name = src.name
-            size_mb = src.stat().st_size / 2**20
-            if src.suffix.lower() not in UPLOAD_TYPES:
-                problems.append(f"{name}: only .txt, .md and .pdf files can be added.")
-            elif size_mb > limit:
-                problems.append(f"{name}: {size_mb:.1f} MB is over the {limit:g} MB limit (BOT_MAX_FILE_MB).")
-            else:
-                target.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(src, target / name)
-                paths.append(target / name)
+        accepted, problems = check_uploads(
+            files, folder=upload_folder(), max_mb=settings.max_file_mb, received=getattr(app, "upload_file_set", None)
+        )
         lines: list[str] = []
-        if paths:
-            from index.indexing import run_index
+        if accepted:
 
             def report_progress(stage: str, done: int, total: int) -> None:
                 if total > 0:
                     progress((done, total), desc=STAGES.get(stage, stage), unit="items")
 
-            try:
-                report = run_index(settings, paths, progress=report_progress)
-                problems += report.problems
+            report, failed = store_uploads(settings, accepted, progress=report_progress)
+            problems += failed
+            if report is not None:
                 lines.append(report.summary())
-                engine.reload()
-            except BotError as exc:
-                problems.append(str(exc))
-            except Exception as exc:
-                log.exception("indexing uploads failed")
-                problems.append(f"Indexing failed: {type(exc).__name__}: {exc}")
+                try:
+                    engine.reload()
+                except BotError as exc:
+                    problems.append(str(exc))
+                except Exception as exc:
+                    log.exception("reopening the index failed")
+                    problems.append(f"Reopening the index failed: {type(exc).__name__}: {exc}")
         if problems:
             gr.Warning("Some files were not added; see the Documents panel.")
-        status = "".join(f"<div>{html.escape(s)}</div>" for s in lines)
-        status += "".join(f'<div class="err">⚠ {html.escape(p)}</div>' for p in problems)
+        names = {str(src): name for src, name in accepted}
+        names |= {str((settings.index_dir / "uploads" / name).resolve()): name for _, name in accepted}
+        status = "".join(f"<div>{html.escape(public_message(s, settings.index_dir, names))}</div>" for s in lines)
+        status += "".join(f'<div class="err">⚠ {html.escape(public_message(p, settings.index_dir, names))}</div>' for p in problems)
         return None, status, index_info()
 
     theme_note = f"answers by {html.escape(llm_name)} or extractive" if llm_name else "extractive answers, every claim cited"
-    with gr.Blocks(title="seedbot", analytics_enabled=False, fill_width=True) as app:
+    # delete_cache: Gradio's own copies of uploads (indexed ones live on in <index_dir>/uploads/) go after an hour
+    # and when the server stops, instead of staying in the shared upload folder for good.
+    with gr.Blocks(title="seedbot", analytics_enabled=False, fill_width=True, delete_cache=(3600, 3600)) as app:
         turns = gr.State([])
         with gr.Sidebar(label="Settings & documents", open=False, width=340):
             gr.Markdown("### Settings")
@@ -474,7 +607,11 @@ def build_app(settings: Settings, chatbot: Chatbot | None = None):
 
 
 def launch_options(settings: Settings) -> dict[str, Any]:
-    """Keyword arguments for ``Blocks.launch``: theme (system fonts only), CSS, the [n] click script, upload limit."""
+    """Keyword arguments for ``Blocks.launch``: theme (system fonts only), CSS, the [n] click script, upload limit.
+
+    Gradio extras this app does not use are switched off: the /monitoring dashboard, the run-history page (it keeps
+    questions and answers in the browser) and the MCP server.
+    """
     theme = gr.themes.Soft(primary_hue="teal", neutral_hue="slate", font=FONT_STACK, font_mono=MONO_STACK)
     return {
         "theme": theme,
@@ -482,30 +619,73 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "head": HEAD,
         "max_file_size": int(settings.max_file_mb * 2**20),
         "footer_links": ["api"],
+        "enable_monitoring": False,
+        "run_history": False,
+        "mcp_server": False,
     }
 
 
-def serve_in_background(settings: Settings, chatbot: Chatbot | None = None, *, host: str = "127.0.0.1", port: int | None = None):
+def parse_auth(auth: str | tuple[str, str] | list | None):
+    """``"user:password"`` (as in ``BOT_WEB_AUTH``) or what Gradio takes, as Gradio's ``auth=``; None means no login."""
+    if auth is None or not isinstance(auth, str):
+        return auth
+    user, sep, password = auth.partition(":")
+    if not sep or not user.strip() or not password:
+        raise BotError("Web login must look like USER:PASSWORD (e.g. BOT_WEB_AUTH=alice:long-secret).", exit_code=2)
+    return (user.strip(), password)
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise BotError unless ``host:port`` can be listened on: fail in a second, not after the index has loaded."""
+    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    try:
+        family, kind, proto, _, addr = socket.getaddrinfo(bare, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError, OverflowError) as exc:
+        raise BotError(f"Cannot serve on {host}:{port} ({exc}). Give --host an address of this machine, e.g. 127.0.0.1.") from None
+    with socket.socket(family, kind, proto) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does, so a port in TIME_WAIT counts as free
+        try:
+            s.bind(addr)
+        except OSError as exc:
+            raise BotError(_bind_error(host, port, exc)) from None
+
+
+def _bind_error(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return f"Port {port} on {host} is already taken (another `bot serve`?). Choose a free one with --port, e.g. bot serve --port {port + 1}."
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"{host} is not an address of this machine. Use --host 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces)."
+    return f"Cannot listen on {host}:{port} ({exc.strerror or exc}). Choose another --port (1024-65535 needs no privileges)."
+
+
+def serve_in_background(
+    settings: Settings, chatbot: Chatbot | None = None, *, host: str = "127.0.0.1", port: int | None = None, auth=None
+):
     """Start the app without blocking (tests, notebooks); returns ``(app, url)``; stop it with ``app.close()``."""
     app = build_app(settings, chatbot)
     if port is None:
-        import socket
-
         with socket.socket() as s:
             s.bind((host, 0))
             port = s.getsockname()[1]
     _, url, _ = app.queue(default_concurrency_limit=1).launch(
-        server_name=host, server_port=port, prevent_thread_lock=True, quiet=True, **launch_options(settings)
+        server_name=host, server_port=port, prevent_thread_lock=True, quiet=True, auth=parse_auth(auth), **launch_options(settings)
     )
     return app, url
 
 
-def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Open the index (building it from ``settings.docs`` if there is none), print the URL, serve until Ctrl-C."""
+def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth=None) -> None:
+    """Open the index (building it from ``settings.docs`` if there is none), print the URL, serve until Ctrl-C.
+
+    ``auth`` is ``"user:password"`` (or Gradio's form; default: the ``web_auth`` setting, env ``BOT_WEB_AUTH``): the page,
+    the API and file downloads then need a login. Raises BotError when the port is taken, before the slow index load,
+    and again if it is taken in the meantime.
+    """
     import click
 
     from bot.cli import TqdmProgress
 
+    auth = parse_auth(auth if auth is not None else settings.web_auth)
+    check_port(host, port)
     chatbot = None
     try:
         click.echo(f"Opening the index at {settings.index_dir} …", err=True)
@@ -514,9 +694,21 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> Non
     except BotError as exc:  # the page still opens and shows the message; uploads can create the index
         click.secho(f"Warning: {exc}", fg="yellow", err=True)
         chatbot = None
+    if auth is None and host not in ("127.0.0.1", "localhost", "::1", "[::1]"):
+        click.secho(
+            f"Warning: serving on {host} without a login: anyone who can reach this port can ask and add documents. "
+            "Set BOT_WEB_AUTH=user:password, or put it behind a reverse proxy that asks for one.",
+            fg="yellow",
+            err=True,
+        )
     app = build_app(settings, chatbot)
     url = f"http://{'localhost' if host == '0.0.0.0' else host}:{port}/"
+    try:
+        app.queue(default_concurrency_limit=1).launch(
+            server_name=host, server_port=port, quiet=True, show_error=False, prevent_thread_lock=True, auth=auth,
+            **launch_options(settings),
+        )
+    except OSError as exc:  # taken since check_port; Gradio says "Cannot find empty port" (no errno)
+        raise BotError(_bind_error(host, port, exc if exc.errno else OSError(errno.EADDRINUSE, str(exc)))) from None
     click.echo(f"seedbot is running at {url}  (Ctrl-C to stop)")
-    app.queue(default_concurrency_limit=1).launch(
-        server_name=host, server_port=port, quiet=True, show_error=False, **launch_options(settings)
-    )
+    app.block_thread()

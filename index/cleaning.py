@@ -89,6 +89,25 @@ def hard_wrapped(text: str, spans: list[tuple[int, int, int]]) -> bool:
     return open_ended >= 0.5 * len(long_lines)
 
 
+_FOOTNOTE_LINE = re.compile(r"^[ \t]*(\d{1,2})[ \t]+\S", re.MULTILINE)
+
+
+def has_footnotes(doc: Document, spans: list[tuple[int, int, int]]) -> bool:
+    """True for PDF text with footnotes: extracted from a PDF (or hard-wrapped like one) and carrying a
+    footnote list, lines that start "1 …", "2 …" in that order.
+
+    Only then are bare numbers glued to words ("두 번째1") footnote marks; in any other text a number
+    after a word is a model name, an amount or a count ("아이폰16을", "관세25를", "5 개국"), and is kept.
+    """
+    if not (doc.encoding == "pdf" or hard_wrapped(doc.text, spans)):
+        return False
+    expected = 1
+    for m in _FOOTNOTE_LINE.finditer(doc.text):
+        if int(m.group(1)) == expected:
+            expected += 1
+    return expected > 2
+
+
 def is_heading(line: str) -> bool:
     """A short line that does not end a sentence with a period: a title, section or question heading."""
     line = line.strip()

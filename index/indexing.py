@@ -1,11 +1,14 @@
 """``bot index``: bring the index in line with the files, re-embedding only what changed.
 
 A file is re-embedded when its content hash changes; files whose path is gone (or that vanished from
-a folder being indexed) are dropped; everything else is kept as it was. New vectors are written
-before the catalog switches to them, so a failure at any point leaves the previous index usable.
+a folder being indexed) are dropped; everything else is kept as it was. A run that changes anything
+writes a new collection (kept vectors copied, new ones embedded) and a new catalog, then switches to
+both at once, so a run killed at any point leaves readers exactly the previous index; the next run
+collects what it left (see ``index.storing``).
 """
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -13,8 +16,20 @@ from pathlib import Path
 from typing import Callable
 
 from bot.errors import BotError
-from bot.settings import Settings
-from index.storing import Catalog, FileRecord, open_client, vector_store, write_lock, check_collection_name
+from bot.settings import Settings, redact_url
+from index.storing import (
+    TAG,
+    Catalog,
+    FileRecord,
+    check_collection_name,
+    collect_garbage,
+    current_dir,
+    index_id,
+    open_client,
+    switch,
+    vector_store,
+    write_lock,
+)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -47,6 +62,10 @@ class IndexReport:
         return dict(self.__dict__)
 
 
+def checkpoint(step: str) -> None:
+    """Called between the steps of a run where a crash must leave the index intact; crash tests replace it."""
+
+
 def _under(path: Path, roots: list[Path]) -> bool:
     return any(path == r or r in path.parents for r in roots)
 
@@ -63,17 +82,24 @@ def run_index(
     from index.embedding import get_embedder
     from index.loading import discover, load_document
     from index.segmenting import segment
-    from index.tokenizing import tokenize, with_hangul_readings
+    from index.tokenizing import index_tokens
 
     started = time.perf_counter()
     check_collection_name(settings.collection)
-    roots = [Path(p).expanduser().resolve() for p in (paths or settings.docs)]
     report = IndexReport(rebuilt=rebuild)
-    found, report.problems = discover(roots)
-    found = [f.resolve() for f in found]
+    roots: list[Path] = []
+    for p in paths or settings.docs:
+        try:
+            roots.append(Path(p).expanduser().resolve())
+        except (OSError, RuntimeError):  # a symlink loop named on the command line: discover() reports it
+            roots.append(Path(os.path.abspath(Path(p).expanduser())))
+    found, problems = discover(roots)
+    report.problems += problems
+    found = list(dict.fromkeys(f.resolve() for f in found))  # a file and a link to it are one file
     index_dir = settings.index_dir
 
     with write_lock(index_dir):
+        tag = index_id(index_dir)
         old: Catalog | None = None
         replaced: str | None = None  # the collection a rebuild supersedes
         if not rebuild:
@@ -90,12 +116,12 @@ def run_index(
                 )
             if (old.chroma_url or None) != (settings.chroma_url or None):
                 raise BotError(
-                    f"The index at {index_dir} keeps its vectors in {old.chroma_url or 'the embedded store'}, "
-                    f"not {settings.chroma_url or 'the embedded store'}. Use the same --chroma-url, or start fresh with --rebuild."
+                    f"The index at {index_dir} keeps its vectors in {redact_url(old.chroma_url) if old.chroma_url else 'the embedded store'}, "
+                    f"not {redact_url(settings.chroma_url) if settings.chroma_url else 'the embedded store'}. "
+                    "Use the same --chroma-url, or start fresh with --rebuild."
                 )
-        collection = old.collection if old else f"{settings.collection}-{uuid.uuid4().hex[:8]}"
         client = open_client(index_dir, settings.chroma_url)
-        store = vector_store(client, collection, embedder)
+        checkpoint("read")
 
         records: dict[str, FileRecord] = dict(old.files) if old else {}
         found_set = {str(f) for f in found}
@@ -106,6 +132,7 @@ def run_index(
                 del records[source]
 
         fresh: list[FileRecord] = []
+        claimed: dict[str, str] = {}  # source name -> path, for the files of this run
         use_sparse = settings.sparse and embedder.has_sparse
         max_bytes = int(settings.max_file_mb * 2**20)
         for i, path in enumerate(found):
@@ -116,6 +143,12 @@ def run_index(
             except BotError as exc:
                 report.problems.append(str(exc))
                 continue
+            if doc.source in claimed:
+                report.problems.append(
+                    f"{path}: skipped, a different file named {doc.source} ({claimed[doc.source]}) is indexed in this run; "
+                    "citations name files by name, so rename one of them."
+                )
+                continue
             prev = records.get(doc.source)
             if prev is not None and prev.path != str(path) and Path(prev.path).exists():
                 report.problems.append(
@@ -123,6 +156,7 @@ def run_index(
                     "citations name files by name, so rename one of them."
                 )
                 continue
+            claimed[doc.source] = str(path)
             if prev is not None and prev.sha256 == doc.sha256:
                 report.unchanged.append(doc.source)
                 continue
@@ -140,26 +174,40 @@ def run_index(
                 text=doc.text,
                 units=units,
                 passages=passages,
-                tokens=[with_hangul_readings(tokenize(u.text, u.lang)) for u in units],
+                tokens=[index_tokens(u.text, u.lang) for u in units],
             )
             (report.updated if prev is not None else report.added).append(doc.source)
             fresh.append(rec)
         if progress:
             progress("read", len(found), len(found))
 
-        _embed(store, fresh, progress)
-        sparse_rows = _sparse(embedder, fresh, progress) if use_sparse else {}
-
-        stale_ids = [cid for s in report.updated + report.removed for cid in (old.files[s].chroma_ids if old and s in old.files else [])]
+        # Kept files whose vectors are missing from the old collection (a damaged store) are embedded again.
+        source_vectors = _old_vectors(client, old, embedder)
+        have = _ids_in(source_vectors)
+        fresh_sources = {r.source for r in fresh}
+        repaired = [r for s, r in sorted(records.items()) if s not in fresh_sources and not set(r.chroma_ids) <= have]
+        for rec in repaired:
+            report.problems.append(f"{rec.source}: its vectors were missing from the vector store; embedded again.")
         for rec in fresh:
             records[rec.source] = rec
         if not records:
             raise BotError(
                 "Nothing could be indexed." + ("\n  " + "\n  ".join(report.problems) if report.problems else " No .txt, .md or .pdf files were found.")
             )
-        if not fresh and not report.removed and old is not None and not rebuild:
+        to_embed = fresh + repaired
+        if not to_embed and not report.removed and old is not None and not rebuild:
             catalog = old
         else:
+            collection = f"{settings.collection}-{uuid.uuid4().hex[:8]}"
+            store = vector_store(client, collection, embedder, metadata={TAG: tag})
+            embedded = {r.source for r in to_embed}
+            kept = [cid for s, r in sorted(records.items()) if s not in embedded for cid in r.chroma_ids]
+            _copy(source_vectors, store._collection, kept, progress)
+            checkpoint("copy")
+            _embed(store, to_embed, progress)
+            checkpoint("embed")
+            sparse_rows = _sparse(embedder, to_embed, progress) if use_sparse else {}
+            checkpoint("sparse")
             catalog = Catalog(
                 embedding=embedder.spec,
                 dim=embedder.dim,
@@ -171,21 +219,33 @@ def run_index(
             if use_sparse:
                 catalog.sparse = _merge_sparse(old, records, sparse_rows)
             catalog.derive()
-            catalog.save(index_dir)
-            _collect_garbage(store, catalog, stale_ids)
-            if replaced and replaced != collection:
-                _drop_collection(client, replaced)
+            written = store._collection.count()
+            if written != len(catalog.units):
+                raise BotError(f"Writing the vectors failed ({written} stored for {len(catalog.units)} sentences); run bot index again.")
+            name = catalog.write(index_dir)
+            checkpoint("write")
+            switch(index_dir, name)
+            checkpoint("switch")
+        collect_garbage(
+            index_dir,
+            client,
+            catalog,
+            prefix=settings.collection,
+            embedded=not settings.chroma_url,
+            drop=(replaced,) if replaced and replaced != catalog.collection else (),
+        )
+        checkpoint("collect")
 
     report.files = len(catalog.files)
     report.units = len(catalog.units)
     report.passages = len(catalog.passages)
-    report.embedded_units = sum(len(r.units) for r in fresh)
+    report.embedded_units = sum(len(r.units) for r in to_embed)
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _embed(store, fresh: list[FileRecord], progress: Progress | None, batch: int = 64) -> None:
-    """Add new units to Chroma in batches (ids are content-addressed, so a retry is an upsert)."""
+    """Add new units to the run's own collection in batches."""
     items = [(cid, u, rec) for rec in fresh for cid, u in zip(rec.chroma_ids, rec.units)]
     if progress and items:
         progress("embed", 0, len(items))
@@ -245,6 +305,33 @@ def _merge_sparse(old: Catalog | None, records: dict[str, FileRecord], new_rows:
     return sp.vstack(blocks).tocsr() if blocks else None
 
 
+def _old_vectors(client, old: Catalog | None, embedder):
+    """The raw collection of the previous catalog, or None if it is gone (its files are then embedded again)."""
+    if old is None:
+        return None
+    try:
+        return vector_store(client, old.collection, embedder, create=False)._collection
+    except Exception:
+        return None
+
+
+def _ids_in(collection) -> set[str]:
+    if collection is None:
+        return set()
+    return set(collection.get(include=[])["ids"])
+
+
+def _copy(source, target, ids: list[str], progress: Progress | None, batch: int = 500) -> None:
+    """Copy kept vectors (with their documents and metadata) into the new collection, unchanged."""
+    if progress and ids:
+        progress("copy", 0, len(ids))
+    for i in range(0, len(ids), batch):
+        got = source.get(ids=ids[i : i + batch], include=["embeddings", "metadatas", "documents"])
+        target.add(ids=got["ids"], embeddings=got["embeddings"], metadatas=got["metadatas"], documents=got["documents"])
+        if progress:
+            progress("copy", min(i + batch, len(ids)), len(ids))
+
+
 def _collect_garbage(store, catalog: Catalog, stale_ids: list[str]) -> None:
     """Drop vectors of changed/removed files and any orphans an interrupted run left behind."""
     live = set(catalog.chroma_to_unit)
@@ -258,15 +345,11 @@ def _collect_garbage(store, catalog: Catalog, stale_ids: list[str]) -> None:
 
 
 def _previous_collection(index_dir: Path) -> str | None:
+    """The collection a rebuild replaces, read from the manifest alone (the rest may be damaged)."""
+    import json
+
     try:
-        old = Catalog.load(index_dir)
-    except BotError:  # damaged: nothing to carry over, and nothing we can name to drop
+        directory = current_dir(index_dir)
+        return json.loads((directory / "manifest.json").read_text(encoding="utf-8"))["collection"] if directory else None
+    except (BotError, OSError, ValueError, KeyError, TypeError):  # nothing we can name; collection GC handles it
         return None
-    return old.collection if old else None
-
-
-def _drop_collection(client, name: str) -> None:
-    try:
-        client.delete_collection(name)
-    except Exception:  # already gone, or the server refuses: the new index works either way
-        pass

@@ -13,6 +13,7 @@ Everything a user can get wrong (missing, empty, binary, too large, undecodable 
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import os
 import re
@@ -43,7 +44,8 @@ def discover(paths: list[Path], suffixes: tuple[str, ...] = SUFFIXES) -> tuple[l
     """Expand files and folders into the files to index, and the problems worth telling the user.
 
     Folders are walked recursively in sorted order, skipping hidden files and folders and files of other
-    types silently; a missing path, or a file of an unsupported type named explicitly, is a problem.
+    types silently; a missing path, a symbolic link that loops, or a file of an unsupported type named
+    explicitly, is a problem.
     """
     wanted = tuple(s.lower() for s in suffixes)
     files: list[Path] = []
@@ -52,9 +54,13 @@ def discover(paths: list[Path], suffixes: tuple[str, ...] = SUFFIXES) -> tuple[l
 
     def add(p: Path) -> None:
         key = os.path.abspath(p)
-        if key not in seen:
-            seen.add(key)
-            files.append(p)
+        if key in seen:
+            return
+        seen.add(key)
+        if _loops(p):
+            problems.append(f"{p}: a symbolic link that points back to itself (a link loop); skipped. Fix or remove the link.")
+            return
+        files.append(p)
 
     for path in paths:
         path = Path(path)
@@ -71,9 +77,26 @@ def discover(paths: list[Path], suffixes: tuple[str, ...] = SUFFIXES) -> tuple[l
                 problems.append(
                     f"{path}: unsupported file type {path.suffix or '(none)'!r}; supported: {', '.join(wanted)}."
                 )
+        elif path.is_symlink() and _loops(path):
+            add(path)  # reported there, once even if a folder walk met it too
         else:
             problems.append(f"{path}: no such file or folder.")
     return files, problems
+
+
+def _loops(path: Path) -> bool:
+    """True for a symbolic link whose chain never ends (resolving it would abort the run)."""
+    if not path.is_symlink():
+        return False
+    try:
+        path.resolve(strict=False)
+    except (RuntimeError, OSError):
+        return True
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
 
 
 def load_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:

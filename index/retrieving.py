@@ -1,9 +1,11 @@
 """Hybrid retrieval: dense (Chroma) + sparse latent terms + BM25, fused per sentence, returned as passages.
 
-Keyword evidence is weighted by how much of the query it actually matched (idf-weighted coverage):
-an English question over Korean text matches no Korean token, so BM25 then adds nothing instead of
-noise, and cross-lingual ranking stays that of the embeddings. Passages are scored by their best
-sentence plus a share of their next best, and come back with the matched sentences marked.
+Keyword evidence is weighted by how much of the query it actually matched (idf-weighted coverage).
+Query words reach other languages only through real dictionaries (index/bridging.py): Sino-Korean
+readings of kanji, phonetic keys of names, JMdict translations of English words; what they do not
+reach adds nothing instead of noise, and cross-lingual ranking then stays that of the embeddings.
+Passages are scored by their best sentence plus a share of their next best, and come back with the
+matched sentences marked.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from pydantic import ConfigDict
 from bot.errors import BotError
 from bot.settings import Settings
 from bot.types import RetrievedPassage, UnitHit
-from index.storing import Catalog, open_client, vector_store
+from index.storing import Catalog, open_vectors
 
 
 @dataclass
@@ -31,6 +33,12 @@ class Weights:
     keyword: float = 1.0
     second_unit: float = 0.5
     dense_candidates: int = 100
+    # keyword alternatives of a query word, by how they were found (index/bridging.py query_terms)
+    exact: float = 1.0
+    reading: float = 1.0  # Sino-Korean reading of a kanji word: 関税 → 관세
+    name: float = 1.0  # phonetic key of a name: Ishiba / 石破 / 이시바 → ~isipa
+    strong: float = 1.0  # JMdict translation of an English word (frequent entry, main sense)
+    bridge: float = 2.0  # keyword weight of an English question relative to ``keyword`` (all its evidence is bridged)
 
 
 @dataclass
@@ -58,18 +66,17 @@ class Index:
                 f"but the embedding setting is '{settings.embedding}'. Query with --embedding {catalog.embedding}, "
                 f"or rebuild: bot index --rebuild --embedding {settings.embedding}"
             )
-        url = settings.chroma_url or catalog.chroma_url
         embedder = get_embedder(catalog.embedding, threads=settings.threads)
         if embedder.dim != catalog.dim:
             raise BotError(f"Embedding model gives {embedder.dim} dims but the index has {catalog.dim}. Rebuild: bot index --rebuild")
-        store = vector_store(open_client(settings.index_dir, url), catalog.collection, embedder)
+        store = open_vectors(settings.index_dir, settings.chroma_url, catalog, embedder)
         return cls(settings=settings, catalog=catalog, embedder=embedder, store=store)
 
     # ------------------------------------------------------------ scoring
 
     def unit_scores(self, query: str, timings: dict[str, float] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Fused score per unit (catalog order) and the separate signals, for the answerer to reuse."""
-        from index.tokenizing import tokenize, with_hangul_readings
+        from index.bridging import query_terms
 
         cat, w = self.catalog, self.weights
         n = len(cat.units)
@@ -95,26 +102,17 @@ class Index:
             sparse = np.asarray((cat.sparse @ q.T).todense()).ravel().astype(np.float32)
         t3 = time.perf_counter()
 
-        qtokens = list(dict.fromkeys(with_hangul_readings(tokenize(query))))
-        keyword = np.zeros(n, dtype=np.float32)
-        coverage = np.zeros(n, dtype=np.float32)
-        if qtokens and cat.bm25 is not None:
-            known = [t for t in qtokens if t in cat.idf]
-            if known:
-                bm = np.asarray(cat.bm25.get_scores(known), dtype=np.float32)
-                if bm.max() > 0:
-                    keyword = bm / bm.max()
-                max_idf = max(cat.idf.values())
-                total = sum(cat.idf.get(t, max_idf) for t in qtokens)
-                for t in known:  # idf-weighted share of the query found in each sentence
-                    coverage[cat.postings[t]] += cat.idf[t] / total
+        terms = query_terms(query)
+        keyword = keyword_scores(cat, terms, w)
+        if terms and all(t.get("") == "en" for t in terms):  # an English question: all its keyword evidence is bridged
+            keyword = keyword * w.bridge
         t4 = time.perf_counter()
 
         langs = cat.unit_langs
-        fused = _z_by_group(dense, langs, candidates) + w.sparse * _z_by_group(sparse, langs) + w.keyword * coverage * keyword
+        fused = _z_by_group(dense, langs, candidates) + w.sparse * _z_by_group(sparse, langs) + w.keyword * keyword
         if timings is not None:
             timings.update(embed_query=(t1 - t0) * 1e3, dense=(t2 - t1) * 1e3, sparse=(t3 - t2) * 1e3, keyword=(t4 - t3) * 1e3)
-        return fused, {"dense": dense, "sparse": sparse, "keyword": keyword * coverage}
+        return fused, {"dense": dense, "sparse": sparse, "keyword": keyword}
 
     def search(
         self, query: str, k: int | None = None, timings: dict[str, float] | None = None, also: tuple[str, ...] | list[str] = ()
@@ -166,6 +164,47 @@ class Index:
         if timings is not None:
             timings["retrieve"] = (time.perf_counter() - t0) * 1e3
         return out
+
+
+def keyword_scores(cat: Catalog, terms: list[dict[str, str]], w: Weights) -> np.ndarray:
+    """BM25 per sentence times the idf-weighted share of the query's terms the sentence contains.
+
+    A term is one query word with its alternatives (readings, name keys, translations). It counts
+    once: its idf is that of the sentences holding any of its alternatives (OR-postings), so a word
+    with many translations that together are everywhere weighs little, and a sentence gets the term
+    once, by its best alternative (weighted by how it was found). Alternatives the corpus lacks add
+    nothing; a word none of whose alternatives is found counts against every sentence alike (in any
+    language: leaving untranslated English words out was no better on the FAQ).
+    """
+    n = len(cat.units)
+    keyword = np.zeros(n, dtype=np.float32)
+    if not terms or cat.bm25 is None or not cat.idf:
+        return keyword
+    max_idf = max(cat.idf.values())
+    covered = np.zeros(n, dtype=np.float32)
+    bm = np.zeros(n, dtype=np.float32)
+    total = 0.0
+    for term in terms:
+        alts = {t: getattr(w, kind) for t, kind in term.items() if t and t in cat.idf and getattr(w, kind) > 0}
+        if not alts:
+            total += max_idf  # a word found nowhere still counts against every sentence
+            continue
+        df = len(np.unique(np.concatenate([cat.postings[t] for t in alts])))
+        idf = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+        best = np.zeros(n, dtype=np.float32)
+        best_bm = np.zeros(n, dtype=np.float32)
+        for t, weight in alts.items():
+            rows = cat.postings[t]
+            best[rows] = np.maximum(best[rows], idf * weight)
+            # BM25 of the alternative, rescaled from its own idf to the term's
+            scores = np.asarray(cat.bm25.get_scores([t]), dtype=np.float32) * (weight * idf / cat.idf[t])
+            best_bm = np.maximum(best_bm, scores)
+        total += float(best.max())
+        covered += best
+        bm += best_bm
+    if total <= 0 or bm.max() <= 0:
+        return keyword
+    return (covered / total) * (bm / bm.max())
 
 
 def _z_by_group(x: np.ndarray, groups: np.ndarray, valid: np.ndarray | None = None, prior: float = 10.0) -> np.ndarray:

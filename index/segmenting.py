@@ -5,8 +5,10 @@ mid-sentence and glues footnote numbers to words; both are repaired here without
 a sentence's ``[start, end)`` covers the raw text (line breaks, footnote marks and all), while its
 ``text`` is :func:`normalize` of that span, the form that is embedded, keyword-indexed and displayed.
 
-Hard wrapping is detected per document (most long lines stop mid-sentence): then a line that reaches
-the usual line width and does not end a sentence continues on the next line. Korean is split by
+Footnote marks are removed only from documents that :func:`index.cleaning.has_footnotes` calls PDF
+text with footnotes: elsewhere "아이폰16을" or a line starting "5 개국" is real text, and numbers are
+answers. Hard wrapping is detected per document (most long lines stop mid-sentence): then a line that
+reaches the usual line width and does not end a sentence continues on the next line. Korean is split by
 kiwipiepy (loaded once, on first use), Japanese on 。！？ outside 「」 quotes, English on .!? with the
 usual abbreviations (U.S., Oct., Mr., No. 1, 2.7) protected. Each run of lines picks its splitter by
 its own script, so mixed-language documents work.
@@ -18,7 +20,7 @@ import statistics
 import unicodedata
 
 from bot.types import Document, Segment
-from index.cleaning import SENTENCE_END, content_lines, hard_wrapped, is_heading
+from index.cleaning import SENTENCE_END, content_lines, hard_wrapped, has_footnotes, is_heading
 from index.languages import detect_language, script_counts
 from index.tokenizing import kiwi
 
@@ -67,16 +69,17 @@ def footnote_marks(text: str, lang: str) -> list[tuple[int, int]]:
     return [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
 
 
-def normalize(raw: str, lang: str) -> str:
+def normalize(raw: str, lang: str, *, footnotes: bool = False) -> str:
     """The display and matching form of a raw span.
 
-    NFKC; markdown links and bold reduced to their text; footnote marks removed; hard-wrapped lines
-    joined (nothing between two CJK characters in Japanese, a space otherwise); whitespace collapsed.
+    NFKC; markdown links and bold reduced to their text; footnote marks removed when ``footnotes`` (the
+    span comes from PDF text with footnotes, see :func:`segment`); hard-wrapped lines joined (nothing
+    between two CJK characters in Japanese, a space otherwise); whitespace collapsed.
     """
     text = unicodedata.normalize("NFKC", raw)
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_BOLD.sub(r"\2", text)
-    marks = footnote_marks(text, lang)
+    marks = footnote_marks(text, lang) if footnotes else []
     if marks:
         parts, pos = [], 0
         for s, e in marks:
@@ -96,6 +99,7 @@ def segment(doc: Document) -> list[Segment]:
     if not lines:
         return []
     doc_lang = detect_language(" ".join(text[s:e] for s, e, _ in lines[:200]))
+    notes = has_footnotes(doc, lines)
     out: list[Segment] = []
     for start, end, block in _runs(text, lines):
         raw = text[start:end]
@@ -104,7 +108,7 @@ def segment(doc: Document) -> list[Segment]:
         if lang == "other" or sum(counts.values()) < 8:
             lang = doc_lang if doc_lang != "other" else lang
         masked = list(raw.replace("\r", " ").replace("\n", " "))
-        for s, e in footnote_marks(raw, lang):
+        for s, e in footnote_marks(raw, lang) if notes else []:
             masked[s:e] = " " * (e - s)
         masked_text = "".join(masked)
         for s, e in _split(masked_text, lang):
@@ -115,7 +119,7 @@ def segment(doc: Document) -> list[Segment]:
             if e <= s:
                 continue
             span = text[start + s:start + e]
-            norm = normalize(span, lang)
+            norm = normalize(span, lang, footnotes=notes)
             if len(_MEANINGFUL.findall(norm)) < 2:
                 continue
             out.append(Segment(start=start + s, end=start + e, text=norm, lang=lang, block=block))

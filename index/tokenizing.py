@@ -7,6 +7,11 @@ SudachiPy (content words in mode C, plus the mode-A parts of compounds, so 大�
 Latin script to a lowercasing word splitter with a small stopword list. Latin words inside Korean or
 Japanese text go the English way too, so "NATO" is the same token in every language.
 
+In the index (:func:`index_tokens`), proper nouns (Kiwi's NNP, Sudachi's 固有名詞) and katakana words
+also get phonetic key tokens (``~isipa`` for 이시바 and 石破, read イシバ), after the words, so a name
+matches in whatever script the question writes it (index/bridging.py groups a question's tokens with
+these keys, their readings and, for English words, dictionary translations).
+
 Both analysers load on first use (kiwipiepy about a second); :func:`warm_up` loads them ahead of time.
 """
 from __future__ import annotations
@@ -116,12 +121,14 @@ _EN_WORD = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Za-z\u00c0-\u024f0-9]+(?:[.,][0-9]
 _SUDACHI_MAX_CHARS = 4000  # Sudachi refuses very long inputs; longer runs are cut at 。 or anywhere
 
 
-def _ko(text: str) -> list[str]:
+def _ko(text: str, keys: list[tuple[str, str]] | None = None) -> list[str]:
     out = []
     for tok in kiwi().tokenize(text):
         tag = tok.tag.split("-")[0]
         if tag in _KO_TAGS:
             out.append(tok.form.lower())
+            if tag == "NNP" and keys is not None:
+                keys += [(out[-1], k) for part in tok.form.split() for k in hangul_keys(part)]
         elif tag in _KO_PREDICATES:
             lemma = tok.lemma or tok.form + "다"
             if lemma not in _KO_STOP:
@@ -129,7 +136,7 @@ def _ko(text: str) -> list[str]:
     return out
 
 
-def _ja(text: str) -> list[str]:
+def _ja(text: str, keys: list[tuple[str, str]] | None = None) -> list[str]:
     from sudachipy import SplitMode
 
     out = []
@@ -143,11 +150,16 @@ def _ja(text: str) -> list[str]:
             if form in _JA_STOP or not form.strip():
                 continue
             out.append(form.lower())
+            word = out[-1]
             parts = m.split(SplitMode.A)
             if len(parts) > 1:
                 for p in parts:
                     if p.part_of_speech()[0] in _JA_POS and p.normalized_form() not in _JA_STOP:
                         out.append(p.normalized_form().lower())
+            if keys is not None and pos[0] == "名詞":
+                for p in parts if len(parts) > 1 else [m]:
+                    if p.part_of_speech()[1] == "固有名詞" or _KATAKANA_WORD.match(p.surface()):
+                        keys += [(word, k) for k in kana_keys(p.reading_form())]
     return out
 
 
@@ -174,16 +186,30 @@ def _pieces(text: str, limit: int) -> list[str]:
 
 
 _WORDLIKE = re.compile(r"\w")
-_ANALYSERS = {"ko": _ko, "ja": _ja, "en": _en}
+_KATAKANA_WORD = re.compile(r"^[\u30a1-\u30fa\u30fc]{2,}$")
+
+
+def _analyse(text: str, lang: str | None, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(run language, token) pairs of ``text``; phonetic keys of proper nouns go to ``keys`` as (token, key)."""
+    text = unicodedata.normalize("NFKC", text)
+    out: list[tuple[str, str]] = []
+    for run_lang, run in script_runs(text, lang):
+        toks = _en(run) if run_lang == "en" else (_ko if run_lang == "ko" else _ja)(run, keys)
+        out += [(run_lang, t) for t in toks if _WORDLIKE.search(t)]
+    return out
 
 
 def tokenize(text: str, lang: str | None = None) -> list[str]:
     """Keyword tokens of ``text`` (NFKC, lowercased Latin); ``lang`` only decides how Han characters read."""
-    text = unicodedata.normalize("NFKC", text)
-    tokens: list[str] = []
-    for run_lang, run in script_runs(text, lang):
-        tokens.extend(_ANALYSERS[run_lang](run))
-    return [t for t in tokens if _WORDLIKE.search(t)]
+    return [t for _, t in _analyse(text, lang, [])]
+
+
+def index_tokens(text: str, lang: str | None = None) -> list[str]:
+    """What the keyword index stores for a sentence: its tokens, the Sino-Korean readings of its kanji
+    words, then the phonetic keys of its Korean and Japanese proper nouns (``~isipa`` last)."""
+    keys: list[tuple[str, str]] = []
+    tokens = [t for _, t in _analyse(text, lang, keys)]
+    return with_hangul_readings(tokens) + list(dict.fromkeys(k for _, k in keys))
 
 
 _KANJI_WORD = re.compile(r"^[\u4e00-\u9fff\u3005]{2,}$")
@@ -205,3 +231,118 @@ def _reading(word: str) -> str:
 
     reading = hanja.translate(word, "substitution")
     return reading if reading != word and re.fullmatch(r"[가-힣]+", reading) else ""
+
+
+# --- phonetic keys of names ------------------------------------------------------------------
+# A lossy romaji in which voicing, vowel length, gemination and the ch/j/z and l/r distinctions
+# collapse, so Ishiba, 石破 (read イシバ) and 이시바 all give ``~isipa``; a second key keeps only the
+# consonants (``~~trmp`` for Trump, トランプ, 트럼프), which survives the vowels Japanese and Korean
+# insert into foreign names.
+
+_KANA_ROMAJI = {
+    **dict(zip("アイウエオ", ["a", "i", "u", "e", "o"])),
+    **dict(zip("カキクケコ", ["ka", "ki", "ku", "ke", "ko"])),
+    **dict(zip("ガギグゲゴ", ["ga", "gi", "gu", "ge", "go"])),
+    **dict(zip("サシスセソ", ["sa", "shi", "su", "se", "so"])),
+    **dict(zip("ザジズゼゾ", ["za", "ji", "zu", "ze", "zo"])),
+    **dict(zip("タチツテト", ["ta", "chi", "tsu", "te", "to"])),
+    **dict(zip("ダヂヅデド", ["da", "ji", "zu", "de", "do"])),
+    **dict(zip("ナニヌネノ", ["na", "ni", "nu", "ne", "no"])),
+    **dict(zip("ハヒフヘホ", ["ha", "hi", "fu", "he", "ho"])),
+    **dict(zip("バビブベボ", ["ba", "bi", "bu", "be", "bo"])),
+    **dict(zip("パピプペポ", ["pa", "pi", "pu", "pe", "po"])),
+    **dict(zip("マミムメモ", ["ma", "mi", "mu", "me", "mo"])),
+    **dict(zip("ヤユヨ", ["ya", "yu", "yo"])),
+    **dict(zip("ラリルレロ", ["ra", "ri", "ru", "re", "ro"])),
+    **dict(zip("ワヰヱヲン", ["wa", "i", "e", "o", "n"])),
+    "ヴ": "vu",
+}
+_SMALL_Y = {"ャ": "a", "ュ": "u", "ョ": "o"}
+_SMALL_V = {"ァ": "a", "ィ": "i", "ゥ": "u", "ェ": "e", "ォ": "o"}
+
+
+def kana_to_romaji(kana: str) -> str:
+    """Hepburn-like romaji of hiragana or katakana; long marks and small っ/ッ are dropped (the key ignores them)."""
+    out: list[str] = []
+    for ch in kana:
+        if "\u3041" <= ch <= "\u3096":
+            ch = chr(ord(ch) + 0x60)  # hiragana → katakana
+        if ch in _KANA_ROMAJI:
+            out.append(_KANA_ROMAJI[ch])
+        elif ch in _SMALL_Y and out and out[-1].endswith("i"):
+            stem = out[-1][:-1]
+            out[-1] = stem + ("" if stem in ("sh", "ch", "j") else "y") + _SMALL_Y[ch]
+        elif ch in _SMALL_V and out:
+            prev = out[-1]
+            out[-1] = ("w" if prev == "u" else prev.rstrip("aiueo")) + _SMALL_V[ch]
+        elif ch in "ャュョ":
+            out.append("y" + _SMALL_Y[ch])
+    return "".join(out)
+
+
+_INITIAL = ["k", "k", "n", "t", "t", "r", "m", "p", "p", "s", "s", "", "j", "j", "ch", "k", "t", "p", "h"]
+_MEDIAL = ["a", "e", "ya", "ye", "o", "e", "yo", "ye", "o", "wa", "we", "we", "yo", "u", "wo", "we", "wi", "yu", "u", "i", "i"]
+_FINAL = ["", "k", "k", "k", "n", "n", "n", "t", "r", "k", "m", "r", "r", "r", "p", "r", "m", "p", "p", "", "", "n", "t", "t",
+          "k", "t", "p", ""]
+
+
+def hangul_to_romaji(text: str) -> str:
+    """A romanisation of Hangul made for matching transcribed names, not for display.
+
+    Close to the Revised Romanization, but 어/으 read o/u (as Japanese hears them: 트럼프 → turompu),
+    a final ㅅ/ㅆ (a geminate in transcriptions: 삿포로) and ㅎ are silent, and a final ㅇ is n.
+    """
+    out = []
+    for ch in text:
+        code = ord(ch) - 0xAC00
+        if 0 <= code < 11172:
+            out.append(_INITIAL[code // 588] + _MEDIAL[(code % 588) // 28] + _FINAL[code % 28])
+    return "".join(out)
+
+
+def _latin_to_romaji(word: str) -> str:
+    """English spelling brought closer to romaji: c/ck/q/x, ph, th, silent-ish y."""
+    w = word.lower()
+    w = re.sub(r"[^a-z]", "", w)
+    w = w.replace("ck", "k").replace("ph", "f").replace("th", "s").replace("tch", "ch").replace("q", "k").replace("x", "ks")
+    w = re.sub(r"c(?!h)(?=[eiy])", "s", w)
+    w = re.sub(r"c(?!h)", "k", w)
+    w = re.sub(r"ng(?=[^aeiou]|$)", "n", w)
+    w = re.sub(r"y(?![aeiou])", "i", w)
+    return w
+
+
+def _normalise(romaji: str) -> str:
+    """The shared lossy form: one letter per sound class, no length, no voicing."""
+    r = romaji
+    r = re.sub(r"sh(?=[aou])", "sy", r).replace("sh", "s")
+    r = r.replace("ch", "c").replace("ts", "s").replace("j", "c").replace("z", "c").replace("cy", "c")
+    r = r.translate(str.maketrans("gdbvflq", "ktpphrk"))
+    for long, short in (("ou", "o"), ("oo", "o"), ("uu", "u"), ("aa", "a"), ("ii", "i"), ("ee", "i")):
+        r = r.replace(long, short)
+    r = re.sub(r"n(?=[pm])", "m", r)
+    return re.sub(r"([^aeiou])\1+", r"\1", r)
+
+
+def phonetic_keys(romaji: str) -> list[str]:
+    """Key tokens of a name in romaji: ``~`` + the lossy romaji, and ``~~`` + its consonants when it has three."""
+    full = _normalise(romaji)
+    keys = []
+    if len(full) >= 3:
+        keys.append("~" + full)
+    skeleton = re.sub(r"(.)\1+", r"\1", re.sub(r"[aeiouy]", "", full))
+    if len(skeleton) >= 3:
+        keys.append("~~" + skeleton)
+    return keys
+
+
+def latin_keys(word: str) -> list[str]:
+    return phonetic_keys(_latin_to_romaji(word))
+
+
+def kana_keys(kana: str) -> list[str]:
+    return phonetic_keys(kana_to_romaji(kana))
+
+
+def hangul_keys(hangul: str) -> list[str]:
+    return phonetic_keys(hangul_to_romaji(hangul))

@@ -6,7 +6,7 @@ import pytest
 
 from bot.settings import SEEDS_DIR
 from bot.types import Document
-from index.cleaning import BOILERPLATE_FILE, content_lines, hard_wrapped, load_rules
+from index.cleaning import BOILERPLATE_FILE, content_lines, hard_wrapped, has_footnotes, load_rules
 from index.loading import load_document
 
 SEEDS = sorted(SEEDS_DIR.glob("*.txt"))
@@ -106,3 +106,90 @@ def test_the_rule_file_is_data_with_drop_cut_and_toc_rules(tmp_path):
     doc = doc_of("Index\n- first\n- second\nA section\n[PR] Real sentence here.\nThis post is sponsored by ACME.\n")
     spans = content_lines(doc, load_rules(custom))
     assert [doc.text[s:e] for s, e, _ in spans] == ["A section", "Real sentence here."]
+
+
+# --- footnote marks: a rule for PDF text, never applied to ordinary prose -----------------------
+
+PDF_WITH_FOOTNOTES = (
+    "지난 2월 7일, 아시아 국가 중 처음이자, 트럼프 대통령 2기 행정부 출범 이후 두 번째1 \n\n"
+    "정상회담이었던 이시바 총리와 트럼프 대통령의 미일정상회담이 성사되었다. 양국은 \n\n"
+    "미일안보조약 5조2 적용을 재확인하였고, 일본은 1조 달러 투자를 약속하며 관세25를 \n\n"
+    "피하려 했다. 일반 국민들의 평가도 긍정적이었으며 5 개국 정상이 이를 환영했다. \n\n\n"
+    "1 첫 번째 정상회담은 2월 4일 베냐민 네타냐후 이스라엘 총리와 가졌다. \n\n"
+    "2 미일 안보조약 5조는 미국의 대일 방위 의무를 규정하고 있다. \n"
+)
+
+ORDINARY_PROSE = {
+    "ko": (
+        "지난주 아이폰16을 샀다. 정부는 수입차에 관세25를 매기려다 철회했다.\n"
+        "5 개국 정상이 서울에 모였다.\n"
+        "헌법 제9조와 2025년 3월 25%의 관세, 사과 3개와 배 12개, 코로나19 이후 G7 정상회의.\n"
+        "12 시간 동안 회의가 이어졌다.\n"
+    ),
+    "ja": (
+        "5 か国の首脳が東京に集まった。\n"
+        "第9条の改正と2025年3月の関税25%が議題になった。\n"
+        "12 月に再び会談する予定だ。iPhone16を3台買った。\n"
+    ),
+    "en": (
+        "5 countries signed the statement.\n"
+        "Under Article 5, tariffs of 25% apply from 2025. Japan bought 3 ships and 12 jets.\n"
+        "16 of them were built in Ohio.\n"
+    ),
+}
+SURVIVORS = {
+    "ko": ["아이폰16을", "관세25를", "5 개국 정상", "제9조", "2025년 3월 25%", "사과 3개", "배 12개", "코로나19", "G7", "12 시간"],
+    "ja": ["5 か国", "第9条", "2025年3月", "25%", "12 月", "iPhone16", "3台"],
+    "en": ["5 countries", "Article 5", "25%", "2025", "3 ships", "12 jets", "16 of them"],
+}
+
+
+def segment_texts(doc: Document) -> str:
+    from index.segmenting import segment
+
+    return "\n".join(s.text for s in segment(doc))
+
+
+def test_only_the_seed_extracted_from_a_pdf_with_footnotes_gets_the_footnote_rules():
+    found = {p.name[:3]: has_footnotes(doc, content_lines(doc)) for p in SEEDS for doc in [load_document(p)]}
+    assert found == {"000": False, "001": False, "002": False, "003": True, "004": False}
+
+
+@pytest.mark.parametrize("raw", ["아이폰16을 샀다.", "관세25를 매겼다.", "5 개국 정상", "트럼프 2기 행정부 출범 이후 두 번째로"])
+def test_normalize_keeps_numbers_glued_to_korean_words_unless_told_the_text_has_footnotes(raw):
+    from index.segmenting import normalize
+
+    assert normalize(raw, "ko") == raw
+
+
+@pytest.mark.parametrize("lang", ["ko", "ja", "en"])
+def test_numbers_counters_years_articles_and_percentages_survive_in_ordinary_prose(lang):
+    doc = doc_of(ORDINARY_PROSE[lang])
+    assert not has_footnotes(doc, content_lines(doc))
+    text = segment_texts(doc)
+    for kept_text in SURVIVORS[lang]:
+        assert kept_text in text, (kept_text, text)
+
+
+def test_hard_wrapped_prose_without_a_footnote_list_keeps_its_numbers():
+    doc = doc_of(PDF_WITH_FOOTNOTES.split("\n\n\n")[0] + "\n")  # the same wrapped text, no footnotes below it
+    assert hard_wrapped(doc.text, content_lines(doc)) and not has_footnotes(doc, content_lines(doc))
+    text = segment_texts(doc)
+    for kept_text in ("두 번째1", "5조2 적용", "관세25를", "5 개국 정상"):
+        assert kept_text in text
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "pdf"])
+def test_pdf_text_with_footnotes_loses_its_marks_and_keeps_its_numbers_and_offsets(encoding):
+    from index.segmenting import normalize, segment
+
+    doc = Document(source="t.pdf", path="t.pdf", text=PDF_WITH_FOOTNOTES, encoding=encoding, sha256="")
+    assert has_footnotes(doc, content_lines(doc))
+    segments = segment(doc)
+    text = "\n".join(s.text for s in segments)
+    assert "두 번째 정상회담이었던" in text and "5조 적용을" in text and "번째1" not in text
+    for kept_text in ("2월 7일", "2기 행정부", "1조 달러", "2월 4일", "5조는"):
+        assert kept_text in text
+    for s in segments:
+        raw = doc.text[s.start:s.end]
+        assert raw == raw.strip() and normalize(raw, s.lang, footnotes=True) == s.text

@@ -112,3 +112,142 @@ def test_unreachable_llm_falls_back_with_one_warning(seed_settings):
     assert out.returncode == 0, out.stderr
     assert "사무라이 투구" in out.stdout and "Traceback" not in out.stderr
     assert out.stderr.count("warning:") == 1 and "failed" in out.stderr
+
+
+# --- input a user can get wrong: server URLs, odd questions --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url, problem",
+    [
+        ("http://127.0.0.1:abc", "port must be a number from 1 to 65535"),
+        ("http://127.0.0.1:99999", "port must be a number from 1 to 65535"),
+        ("http://127.0.0.1:0", "port must be a number from 1 to 65535"),
+        ("http://[::1", "brackets are unbalanced"),
+        ("http://", "host is missing"),
+        ("ftp://127.0.0.1:8000", "scheme must be http or https"),
+        ("127.0.0.1:8000", "scheme must be http or https"),
+        ("http://user:s3cret@127.0.0.1:abc", "port must be a number"),
+        ("http://user:s3cret@:8000", "host is missing"),
+    ],
+)
+def test_a_bad_chroma_url_is_one_line_without_the_password(tmp_path, url, problem):
+    result = CliRunner().invoke(cli, ["index", "--chroma-url", url, "--index-dir", str(tmp_path / "idx")])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: --chroma-url must look like http://host:port") and problem in lines[0]
+    assert "s3cret" not in result.output and "None" not in result.output
+    if "user:" in url:
+        assert "user:***@" in lines[0]
+    assert not (tmp_path / "idx").exists()  # refused before anything was touched
+
+
+def test_a_bad_url_from_the_environment_is_refused_the_same_way(tmp_path):
+    env = {"BOT_CHROMA_URL": "http://127.0.0.1:abc", "BOT_LLM_BASE_URL": "http://tok3n@[::1/v1"}
+    result = CliRunner().invoke(cli, ["ask", "--index-dir", str(tmp_path), "q"], env=env)
+    assert result.exit_code == 2 and "--chroma-url" in result.stderr
+    result = CliRunner().invoke(cli, ["ask", "--index-dir", str(tmp_path), "q"], env={"BOT_LLM_BASE_URL": "http://tok3n@[::1/v1"})
+    assert result.exit_code == 2 and "BOT_LLM_BASE_URL" in result.stderr and "brackets" in result.stderr
+    assert "tok3n" not in result.output and "***@" in result.stderr
+
+
+def test_an_unreachable_chroma_server_is_named_without_its_password(tmp_path):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once the block ends
+    url = f"http://admin:s3cret@127.0.0.1:{port}"
+    result = CliRunner().invoke(cli, ["index", "--chroma-url", url, "--index-dir", str(tmp_path / "idx"), str(SEEDS_DIR / "000_1c43305ac6ad8588.txt")])
+    assert result.exit_code == 1, result.output
+    assert f"Cannot reach the Chroma server at http://admin:***@127.0.0.1:{port}" in result.stderr
+    assert f"--host 127.0.0.1 --port {port}" in result.stderr
+    assert "s3cret" not in result.output and "Traceback" not in result.output
+
+
+def test_redact_url_masks_credentials_only():
+    from bot.settings import redact_url
+
+    assert redact_url("http://user:pw@host:8000/x") == "http://user:***@host:8000/x"
+    assert redact_url("https://t0ken@host") == "https://***@host"
+    assert redact_url("http://host:8000/a@b") == "http://host:8000/a@b"
+    assert redact_url("http://[::1]:8000") == "http://[::1]:8000"
+
+
+def test_an_unknown_option_hints_at_double_dash_for_questions_that_start_with_a_dash(tmp_path):
+    result = CliRunner().invoke(cli, ["ask", "--index-dir", str(tmp_path), "-x"])
+    assert result.exit_code == 2
+    assert "No such option" in result.stderr and "bot ask -- \"-x ...\"" in result.stderr
+
+
+def ask_json(seed_settings, *args: str, input: str | None = None) -> dict:
+    result = CliRunner().invoke(cli, ["ask", "--json", "--k", "3", "--index-dir", str(seed_settings.index_dir), *args], input=input)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_a_question_that_starts_with_a_dash_goes_after_double_dash(seed_settings):
+    assert ask_json(seed_settings, "--", "-5% tariff?")["question"] == "-5% tariff?"
+
+
+@pytest.mark.parametrize("args", [["-"], []])
+def test_the_question_is_read_from_stdin_with_dash_or_when_piped(seed_settings, args):
+    result = ask_json(seed_settings, *args, input="What did Ishiba give Trump?\n")
+    assert result["question"] == "What did Ishiba give Trump?" and "사무라이 투구" in result["answer"]
+
+
+def test_an_empty_stdin_is_an_empty_question(seed_settings):
+    result = CliRunner().invoke(cli, ["ask", "--index-dir", str(seed_settings.index_dir), "-"], input="")
+    assert result.exit_code == 2 and "question is empty" in result.stderr
+
+
+def test_undecodable_bytes_in_a_question_are_replaced(seed_settings):
+    """On Linux, argv bytes that are not UTF-8 arrive as lone surrogates (surrogateescape)."""
+    result = ask_json(seed_settings, "What did Ishiba give Trump? \udcff\udcfe")
+    assert result["question"] == "What did Ishiba give Trump? \ufffd\ufffd"
+    bad = CliRunner().invoke(cli, ["ask", "--index-dir", str(seed_settings.index_dir), "\udcff\udcfe"])
+    assert bad.exit_code == 2 and "not readable text" in bad.stderr
+
+
+def test_invalid_bytes_in_argv_are_a_message_not_a_traceback(seed_settings):
+    env = {**os.environ, "BOT_INDEX_DIR": str(seed_settings.index_dir), "NO_COLOR": "1"}
+    bad = subprocess.run([BOT, "ask", b"\xff\xfe"], capture_output=True, env=env, timeout=300)
+    assert bad.returncode == 2, bad.stderr
+    assert b"Traceback" not in bad.stderr and b"not readable text" in bad.stderr
+    mixed = subprocess.run([BOT, "ask", "What did Ishiba give Trump? ".encode() + b"\xff"], capture_output=True, env=env, timeout=300)
+    assert mixed.returncode == 0 and b"Traceback" not in mixed.stderr, mixed.stderr
+    assert "사무라이 투구".encode() in mixed.stdout
+
+
+def test_the_index_summary_names_a_chroma_server_without_its_password(tmp_path):
+    """A real `chroma` server (from the chromadb package), started on a free port and stopped by PID."""
+    import shutil
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
+                break
+            except OSError:
+                assert time.time() < deadline, "chroma server did not answer its heartbeat within 30 s"
+                time.sleep(0.2)
+        doc = tmp_path / "a.txt"
+        doc.write_text("이시바 총리는 트럼프 대통령에게 황금 사무라이 투구를 선물했다.", encoding="utf-8")
+        url = f"http://admin:s3cret@127.0.0.1:{port}"
+        result = CliRunner().invoke(cli, ["index", "--chroma-url", url, "--index-dir", str(tmp_path / "idx"), str(doc)])
+        assert result.exit_code == 0, result.output
+        assert f"(vectors in http://admin:***@127.0.0.1:{port})" in result.stdout and "s3cret" not in result.output
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)

@@ -1,8 +1,9 @@
-"""`bot eval` end to end on a small FAQ file, its dataset errors, and the benchmark's pure parts."""
+"""`bot eval` end to end on a small FAQ file, its sets and dev/test split, its dataset errors, and the benchmark's pure parts."""
 from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -85,19 +86,25 @@ def test_results_lines_carry_the_full_answer_and_its_metrics(eval_out, seed_sett
 def test_report_has_aggregates_for_ours_and_the_baseline(eval_out):
     out, _ = eval_out
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    assert report["questions"] == 4 and report["answerable"] == 3
+    assert list(report["sets"]) == ["faq"]  # one --dataset file, no docs/ beside it: one set, on the main index
+    report = report["sets"]["faq"]
+    assert report["questions"] == 4 and report["answerable"] == 3 and report["corpus"] is None
     for part in (report, report["baseline"]):
         assert part["overall"]["n"] == 4
         assert set(part["by_lang"]) == {"ko", "en", "ja"}
         assert set(part["by_pair"]) == {"ko→ko", "en→ko"}  # the unanswerable item has no document
         assert part["by_pair"]["en→ko"]["n"] == 2
-        for key in ("evidence_hit@1", "evidence_hit@5", "answer_hit", "refusal_correct", "latency_p50_ms"):
+        for key in ("evidence_hit@1", "evidence_hit@5", "answer_hit", "refusal_correct", "latency_p50_ms", "n_citations"):
             assert key in part["overall"]
+        assert part["overall"]["refusals"]["unanswerable"] == 1 and part["overall"]["refusals"]["answerable"] == 3
+        assert part["by_answer_type"] == {}  # ITEMS carry no answer_type, so no group (files may omit it)
+    assert report["overall"]["support"]["n_citations"] == 4 - report["refusals"]["refused_unanswerable"] - report["refusals"]["refused_answerable"]
     assert report["baseline"]["chunk_size"] == 1000 and report["baseline"]["k"] == 4 and report["baseline"]["chunks"] > 10
     assert report["document_languages"]["000_1c43305ac6ad8588.txt"] == "ko"
     assert report["refusals"]["unanswerable"] == 1 and report["refusals"]["answerable"] == 3
     assert report["baseline"]["refusals"]["refused_unanswerable"] == 0  # the tutorial pipeline never refuses
     md = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Set: faq" in md and "### By answer type" in md and "Tuning happens only on faq-dev" in md
     assert "Refusals: ours: refused" in md and "ours / baseline" in md and "## By question language → document language" in md and "| en→ko | 2 |" in md
 
 
@@ -105,7 +112,7 @@ def test_eval_without_baseline_reports_ours_only(seed_settings, tmp_path):
     dataset = write_dataset(tmp_path / "faq.jsonl", ITEMS[:1])
     result = run_eval_cli("--dataset", str(dataset), "--out", str(tmp_path / "out"), index_dir=seed_settings.index_dir)
     assert result.exit_code == 0, result.output
-    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))["sets"]["faq"]
     assert report["baseline"] is None and report["overall"]["n"] == 1
     assert "baseline" not in json.loads((tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8"))
     assert "baseline: all" not in result.output
@@ -126,6 +133,8 @@ def test_eval_without_baseline_reports_ours_only(seed_settings, tmp_path):
         ('{"id": "x", "question": "q", "lang": "en", "sources": [], "answer_keywords": [], "answerable": false, "history": [{"role": "bot"}]}',
          r"line 3: history turn 1 must be"),
         (json.dumps(ITEMS[0]), r"line 3: id 'ko-summit-timing-01' was already used on line 1"),
+        ('{"id": "x", "question": "q", "lang": "en", "sources": [], "answer_keywords": [], "answerable": false, "answer_type": "colour"}',
+         r"line 3: field 'answer_type' must be one of number, date, person, place, article, other"),
     ],
 )
 def test_malformed_dataset_fails_naming_the_line(tmp_path, bad_line, expected):
@@ -141,6 +150,105 @@ def test_malformed_dataset_fails_naming_the_line(tmp_path, bad_line, expected):
 def test_missing_dataset_says_what_to_pass(tmp_path):
     result = run_eval_cli("--dataset", str(tmp_path / "nope.jsonl"), index_dir=tmp_path / "idx")
     assert result.exit_code == 1 and "No dataset at" in result.output and "--dataset" in result.output
+
+
+# ---------------------------------------------------------------- sets and the dev/test split
+
+def test_split_of_is_a_fixed_hash_that_keeps_a_fact_together():
+    import hashlib
+
+    from bot.evaluating import id_stem, split_of
+
+    assert id_stem("en-helmet-02") == id_stem("ko-helmet-03") == id_stem("helmet") == "helmet"
+    assert id_stem("en-unans-melania-01") == "unans-melania" and id_stem("ja-g7-01") == "g7"
+    assert split_of("en-helmet-01") == split_of("en-helmet-02") == split_of("ko-helmet-03")  # follow-ups and translations
+    for item_id in ("en-helmet-01", "ko-summit-timing-01", "ja-unanswerable-01", "x"):
+        first = hashlib.sha256(id_stem(item_id).encode()).digest()[0]
+        assert split_of(item_id) == ("dev" if first < 128 else "test")
+    assert split_of("ko-summit-timing-01") == "test" and split_of("ja-unanswerable-01") == "dev"  # pinned: never moves
+    sides = [split_of(f"en-fact{i}-01") for i in range(400)]
+    assert 0.4 < sides.count("dev") / len(sides) < 0.6
+
+
+def test_default_sets_are_faq_dev_faq_test_and_userdocs():
+    from bot.evaluating import DEFAULT_DATASET, USERDOCS_DATASET, load_dataset, plan_sets, split_of
+
+    sets = plan_sets(None)
+    assert [s.name for s in sets] == ["faq-dev", "faq-test", "userdocs"]
+    dev, test, user = sets
+    faq_ids = [it["id"] for it in load_dataset(DEFAULT_DATASET)]
+    assert sorted(it["id"] for it in dev.items + test.items) == sorted(faq_ids)  # disjoint halves, nothing lost
+    assert all(split_of(it["id"]) == "dev" for it in dev.items) and all(split_of(it["id"]) == "test" for it in test.items)
+    assert dev.corpus is None and test.corpus is None  # the seeds, on the main index
+    assert user.dataset == USERDOCS_DATASET and user.corpus == USERDOCS_DATASET.parent / "docs"
+    assert [s.name for s in plan_sets(None, "dev")] == ["faq-dev"]  # tuning runs never show held-out numbers
+    assert [s.name for s in plan_sets(None, "test")] == ["faq-test", "userdocs"]
+    assert [s.name for s in plan_sets(USERDOCS_DATASET)] == ["userdocs"]
+    assert [s.name for s in plan_sets(DEFAULT_DATASET, "test")] == ["faq-test"]
+
+
+def test_eval_split_runs_one_half_of_a_dataset(seed_settings, tmp_path):
+    from bot.evaluating import split_of
+
+    dataset = write_dataset(tmp_path / "faq.jsonl")
+    result = run_eval_cli("--dataset", str(dataset), "--split", "dev", "--out", str(tmp_path / "out"), index_dir=seed_settings.index_dir)
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in lines] == [it["id"] for it in ITEMS if split_of(it["id"]) == "dev"] == ["ja-unanswerable-01"]
+    assert {r["set"] for r in lines} == {"faq-dev"}
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert report["split"] == "dev" and list(report["sets"]) == ["faq-dev"] and report["sets"]["faq-dev"]["split"] == "dev"
+    assert "## faq-dev: 1 questions" in result.output and "(dev split)" in result.output
+    bad = run_eval_cli("--dataset", str(write_dataset(tmp_path / "one.jsonl", ITEMS[:1])), "--split", "dev", index_dir=tmp_path / "idx")
+    assert bad.exit_code == 1 and "no items in the dev split" in bad.output
+
+
+def test_dataset_with_a_docs_folder_is_asked_about_that_folder(seed_settings, tmp_path):
+    """A file beside a docs/ folder (like eval/userdocs) gets its own index in <out>/index-<set>, not the seeds."""
+    home = tmp_path / "mini"
+    (home / "docs").mkdir(parents=True)
+    (home / "docs" / "club.md").write_text(
+        "The chess club met on Monday. Members voted to raise the yearly fee to 30 euros. "
+        "Anna Berg is the new treasurer. The next tournament is on March 3.\n", encoding="utf-8")
+    (home / "docs" / "trip.md").write_text(
+        "수학여행은 5월 20일에 출발한다. 참가비는 1인당 185,000원이다. 학생들은 오전 7시 30분까지 정문에 모인다.\n", encoding="utf-8")
+    items = [
+        {"id": "ko-mini-treasurer-01", "question": "체스 동아리의 새 회계는 누구야?", "lang": "ko", "sources": ["club.md"],
+         "answer_keywords": ["Anna Berg"], "answerable": True, "answer_type": "person"},
+        {"id": "en-mini-fee-01", "question": "How much does the school trip cost per student?", "lang": "en", "sources": ["trip.md"],
+         "answer_keywords": ["185,000원"], "answerable": True, "answer_type": "number"},
+        {"id": "en-mini-unans-01", "question": "Who won the chess tournament?", "lang": "en", "sources": [],
+         "answer_keywords": [], "answerable": False, "answer_type": "person"},
+    ]
+    dataset = write_dataset(home / "questions.jsonl", items)
+    out = tmp_path / "out"
+    result = run_eval_cli("--dataset", str(dataset), "--out", str(out), index_dir=seed_settings.index_dir)
+    assert result.exit_code == 0, result.output
+    part = json.loads((out / "report.json").read_text(encoding="utf-8"))["sets"]["mini"]
+    assert part["corpus"] == str(home / "docs") and part["index_dir"] == str(out / "index-mini")
+    assert part["document_languages"] == {"club.md": "en", "trip.md": "ko"} and part["index"]["files"] == 2
+    assert set(part["by_pair"]) == {"ko→en", "en→ko"} and set(part["by_answer_type"]) == {"person", "number"}
+    assert part["by_answer_type"]["person"]["n"] == 2 and part["refusals"]["unanswerable"] == 1
+    assert part["warnings"] == []  # every source is in the set's own index
+    assert (out / "index-mini").is_dir()
+    for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines():
+        for p in json.loads(line)["result"]["retrieved"]:
+            assert p["source"] in {"club.md", "trip.md"}  # never a seed passage
+    again = run_eval_cli("--dataset", str(dataset), "--out", str(out), index_dir=seed_settings.index_dir)
+    assert again.exit_code == 0, again.output  # the set's index is reused (only changed files are re-embedded)
+
+
+def test_report_is_written_without_the_plot_when_matplotlib_is_missing(seed_settings, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` now raises ImportError
+    dataset = write_dataset(tmp_path / "faq.jsonl", ITEMS[:1])
+    result = run_eval_cli("--dataset", str(dataset), "--out", str(tmp_path / "out"), index_dir=seed_settings.index_dir)
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "out" / "report.png").exists()
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert report["plot"] is None and "matplotlib is not installed" in report["notes"][0]
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "matplotlib is not installed" in md and "report.png" not in md
+    assert "note: No plot" in result.output and "report.md" in result.output and "report.png" not in result.output
 
 
 # ---------------------------------------------------------------- bench: the pure parts (timings are not tested)

@@ -149,3 +149,36 @@ def test_copies_of_seeds_keep_their_names(tmp_path):
     s = settings_for(tmp_path)
     report = run_index(s, [d / "001_845099b6e1bd260e.txt"])
     assert report.added == ["001_845099b6e1bd260e.txt"]
+
+
+def test_identical_content_under_two_names_is_indexed_as_two_files(tmp_path, docs):
+    (docs / "copy.txt").write_text(KO, encoding="utf-8")
+    s = settings_for(tmp_path)
+    report = run_index(s, [docs])
+    assert sorted(report.added) == ["copy.txt", "ja.md", "ko.txt"]
+    hits = Index.open(s).search("황금 사무라이 투구", k=2)
+    assert {h.passage.source for h in hits} == {"copy.txt", "ko.txt"}
+    (docs / "copy.txt").unlink()
+    assert run_index(s, [docs]).removed == ["copy.txt"]
+    assert Index.open(s).search("황금 사무라이 투구", k=1)[0].passage.source == "ko.txt"
+
+
+def test_two_files_with_one_name_in_one_run_refuse_the_second_by_name(tmp_path, docs):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "ko.txt").write_text(EN, encoding="utf-8")
+    s = settings_for(tmp_path)
+    report = run_index(s, [docs, other])
+    assert sorted(report.added) == ["ja.md", "ko.txt"] and "2 added" in report.summary()
+    assert [p for p in report.problems if str(other / "ko.txt") in p and "named ko.txt" in p and "rename" in p]
+    assert Catalog.load(s.index_dir).files["ko.txt"].path == str((docs / "ko.txt").resolve())
+
+
+def test_a_symlink_loop_is_skipped_with_a_message(tmp_path, docs):
+    (docs / "a.txt").symlink_to(docs / "b.txt")
+    (docs / "b.txt").symlink_to(docs / "a.txt")
+    s = settings_for(tmp_path)
+    report = run_index(s, [docs, docs / "a.txt"])
+    assert sorted(report.added) == ["ja.md", "ko.txt"]
+    loops = [p for p in report.problems if "points back to itself" in p]
+    assert len(loops) == 2 and all("a.txt" in p or "b.txt" in p for p in loops)

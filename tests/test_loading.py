@@ -196,3 +196,16 @@ def test_too_large_file_names_its_size_the_limit_and_the_setting(tmp_path):
         load_document(path, max_bytes=2**20)
     message = str(err.value)
     assert "3.0 MB" in message and "1.0 MB" in message and "BOT_MAX_FILE_MB" in message
+
+
+def test_discover_skips_a_symlink_loop_with_a_message(tmp_path):
+    (tmp_path / "ok.txt").write_text("ok")
+    (tmp_path / "a.txt").symlink_to(tmp_path / "b.txt")
+    (tmp_path / "b.txt").symlink_to(tmp_path / "a.txt")
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "gone.txt")
+
+    files, problems = discover([tmp_path, tmp_path / "a.txt"])
+
+    assert [p.name for p in files] == ["dangling.txt", "ok.txt"]  # a dangling link is load_document's to report
+    assert len(problems) == 2 and all("points back to itself" in p for p in problems)
+    assert any(p.startswith(str(tmp_path / "a.txt")) for p in problems) and any("b.txt" in p for p in problems)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot.metrics import (
+    ANSWER_TYPES,
     METRICS,
     aggregate,
     citation_validity,
@@ -12,7 +13,9 @@ from bot.metrics import (
     normalize_for_match,
     per_question,
     percentile,
+    refusal_counts,
     report,
+    wilson_interval,
 )
 
 DOCS = {
@@ -251,7 +254,7 @@ def test_aggregate_grouped_and_report():
     assert by_lang["en"]["n"] == 2 and by_lang["en"]["answer_hit"] == 1.0
     assert by_lang["ko"]["answer_hit"] == 0.0
     rep = report(rows)
-    assert set(rep) == {"overall", "by_lang", "by_pair"}
+    assert set(rep) == {"overall", "by_lang", "by_pair", "by_answer_type"}
     assert rep["overall"]["n"] == 4
     assert set(rep["by_pair"]) == {"en→ko", "ko→ko", "ja→ja"}  # unanswerable rows have no pair
     assert rep["by_pair"]["ja→ja"]["answer_hit"] == 1.0
@@ -260,3 +263,66 @@ def test_aggregate_grouped_and_report():
     assert "en→ja" in report(rows)["by_pair"]
     # a callable group key works too
     assert set(aggregate(rows, lambda r: r["answerable"])) == {True, False}
+
+
+# ---- citations per answer, refusal counts, answer types
+
+
+def test_citations_are_counted_only_for_answers_given():
+    start = DOCS["ko.txt"].index("황금")
+    two = result(answer="A helmet [1][2].", citations=[cite("ko.txt", start, start + 5), cite("ko.txt", start, start + 9, n=2)])
+    assert per_question(two, HELMET, read_source=read_source)["n_citations"] == 2
+    assert per_question(result(answer="A helmet."), HELMET, read_source=read_source)["n_citations"] == 0
+    refused = result(answer="Not in the sources.", refused=True, citations=[cite("ko.txt", start, start + 5)])
+    assert per_question(refused, HELMET, read_source=read_source)["n_citations"] is None
+    rows = [per_question(r, HELMET, read_source=read_source) for r in (two, result(answer="A helmet."), refused)]
+    agg = aggregate(rows)
+    assert agg["n_citations"] == 1.0 and agg["support"]["n_citations"] == 2  # mean over the two answers given
+
+
+def test_refusal_counts_keep_right_and_wrong_refusals_apart():
+    rows = [
+        per_question(result(refused=True), UNANSWERABLE, read_source=read_source),
+        per_question(result(answer="A scarf."), UNANSWERABLE, read_source=read_source),
+        per_question(result(answer="A scarf."), {**UNANSWERABLE, "id": "u3"}, read_source=read_source),
+        per_question(result(refused=True), HELMET, read_source=read_source),
+        *(per_question(result(answer="samurai helmet"), HELMET, read_source=read_source) for _ in range(6)),
+    ]
+    c = refusal_counts(rows)
+    assert (c["refused_unanswerable"], c["unanswerable"], c["refused_answerable"], c["answerable"]) == (1, 3, 1, 7)
+    assert c["unanswerable_refusal_rate"] == pytest.approx(1 / 3) and c["false_refusal_rate"] == pytest.approx(1 / 7)
+    assert aggregate(rows)["refusals"] == c  # every summary (overall and per group) carries the counts
+    never = refusal_counts([per_question(result(answer="x"), HELMET, read_source=read_source)])
+    assert never["unanswerable"] == 0 and never["unanswerable_refusal_rate"] is None and never["false_refusal_rate"] == 0.0
+    # "refusal accuracy" flatters a bot that never refuses when few items are unanswerable; the counts do not
+    never_rows = [per_question(result(answer="x"), UNANSWERABLE, read_source=read_source)] + [
+        per_question(result(answer="samurai helmet"), HELMET, read_source=read_source) for _ in range(9)]
+    assert aggregate(never_rows)["refusal_correct"] == 0.9 and refusal_counts(never_rows)["refused_unanswerable"] == 0
+
+
+def test_report_by_answer_type():
+    dated = {**HELMET, "id": "en-expiry", "sources": ["ja.txt"], "answer_keywords": ["2027年3月"], "answer_type": "date"}
+    rows = [
+        per_question(result(answer="2027年3月"), dated, read_source=read_source),
+        per_question(result(answer="samurai helmet"), {**HELMET, "answer_type": "other"}, read_source=read_source),
+        per_question(result(refused=True), {**UNANSWERABLE, "answer_type": "number"}, read_source=read_source),
+        per_question(result(answer="?"), HELMET, read_source=read_source),  # no answer_type: left out of the grouping
+    ]
+    assert rows[0]["answer_type"] == "date" and rows[3]["answer_type"] is None
+    by_type = report(rows)["by_answer_type"]
+    assert set(by_type) == {"date", "other", "number"} <= set(ANSWER_TYPES)
+    assert by_type["date"]["answer_hit"] == 1.0 and by_type["number"]["refusals"]["refused_unanswerable"] == 1
+
+
+def test_wilson_interval_and_ci_in_summaries():
+    assert wilson_interval(0, 0) is None
+    lo, hi = wilson_interval(50, 100)
+    assert lo == pytest.approx(0.4038, abs=1e-3) and hi == pytest.approx(0.5962, abs=1e-3)
+    assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == 1.0
+    assert wilson_interval(10, 10)[0] < 1.0  # 10 of 10 does not prove a perfect bot
+    rows = [per_question(result(answer="samurai helmet", retrieved=[passage("ko.txt", "황금 사무라이 투구")]), HELMET, read_source=read_source),
+            per_question(result(answer="no"), HELMET, read_source=read_source),
+            per_question(result(refused=True), UNANSWERABLE, read_source=read_source)]
+    ci = aggregate(rows)["ci95"]
+    assert ci["evidence_hit@1"] == list(wilson_interval(1, 2)) and ci["answer_hit"] == list(wilson_interval(1, 2))
+    assert aggregate([rows[2]])["ci95"]["answer_hit"] is None  # nothing answerable, no interval

@@ -1,0 +1,308 @@
+"""What a question asks for, and whether a sentence says it: answer types, follow-ups, sentence kinds.
+
+Rules over words and the tokenizers' tags (Kiwi for Korean, Sudachi for Japanese), the same in every
+corpus: a "when" question wants a sentence with a date in it, a "how much" question an amount, "who" a
+name the question does not already hold. Nothing here is fitted to one document; the weights that use
+these facts live in :class:`bot.answering.ExtractiveConfig` and are fitted on the FAQ's dev split.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+ANSWER_TYPES = ("date", "number", "person", "place", "article")
+
+# ---------------------------------------------------------------- what the question asks for
+
+_EN_RULES: list[tuple[str, str]] = [
+    ("article", r"\b(which|what)\s+(articles?|clauses?|sections?)\b|\barticle\s+number\b"),
+    ("date", r"^\s*(and\s+)?when\b|\b(what|which)\s+(exact\s+)?(date|day|year|month|time|week)s?\b|\bin\s+(which|what)\s+(year|month)s?\b"
+             r"|\bon\s+what\s+(date|day)\b|\bwhen\s+(did|was|were|is|will|does|do)\b|\bhow\s+long\s+ago\b"),
+    ("number", r"\bhow\s+(much|many|long|far|big|large|often|old|high|low)\b|\b(what|which)\s+(exact\s+)?(percentage|percent|share|amount"
+               r"|number|rate|size|sum|figure|price|cost|fee|total|tariff\s+rate|level)\b"),
+    ("person", r"^\s*(and\s+)?(who|whom|whose)\b|\bwho\s+(is|was|were|did|had|has|came|met|went|said|became)\b"
+               r"|\b(which|what)\s+(leader|minister|official|president|person|people|politician|secretary|premier|chancellor"
+               r"|company|firm|organi[sz]ation|newspaper|king|queen|member|treasurer|chair(man|woman|person)?|ceo|teacher|doctor)s?\b"
+               r"|\bname\s+of\s+the\b|\bwho\b"),
+    ("place", r"^\s*(and\s+)?where\b|\bwhere\s+(is|was|were|did|do|does|will)\b|\b(which|what)\s+(city|country|place|base|venue|prefecture"
+              r"|island|region|state|town|room|building|hotel|site|location|port|province|district)s?\b|\bin\s+what\s+(city|country)\b"),
+]
+_KO_RULES: list[tuple[str, str]] = [
+    ("number", r"몇\s*(조|억|만|천|백)\s*(원|달러|엔|명|개)"),
+    ("article", r"몇\s*조(?!\s*(원|달러|엔))|어느\s*조항|어떤\s*조항|제\s*몇\s*조|몇\s*번째\s*조항"),
+    ("date", r"언제|며칠|몇\s*월|몇\s*년|몇\s*시|어느\s*날|날짜|연도|몇\s*일에|무슨\s*요일|어느\s*해|시기는"),
+    ("number", r"얼마|몇\s*(?!월|년|시|조\b|일에)[가-힣%]|퍼센트|비율|몇\s*%|규모는"),
+    ("person", r"누구|누가|어느\s*(정상|총리|대통령|장관|인물|사람|정치인|기업|회사|지도자|나라\s*정상)|어떤\s*(인물|사람)|담당자는"),
+    ("place", r"어디|어느\s*(곳|나라|도시|지역|장소|국가|기지|현|항구|건물)|장소는"),
+]
+_JA_RULES: list[tuple[str, str]] = [
+    ("article", r"第?何条|どの条(項|文)?|何番目の条"),
+    ("date", r"いつ|何日|何月|何年|何時(?!間)|日付|何曜日|時期は"),
+    ("number", r"いくら|何(本|人|個|件|回|倍|割|%|パーセント|億|兆|万|台|分|時間|ドル|円|名|カ国|か国|ヶ国|隻|機|票|歳|才|キロ|トン)"
+               r"|どれ(くらい|ぐらい|ほど)|どの(くらい|ぐらい|程度)|(金額|人数|割合|規模)は"),
+    ("person", r"誰|だれ|どなた|どの(首脳|首相|大臣|長官|人物|人|政治家|企業|会社|指導者|国の首脳)|何という人"),
+    ("place", r"どこ|どちらで|どの(国|都市|場所|地域|基地|県|港|建物)"),
+]
+_RULES = {
+    "en": [(t, re.compile(p, re.IGNORECASE)) for t, p in _EN_RULES],
+    "ko": [(t, re.compile(p)) for t, p in _KO_RULES],
+    "ja": [(t, re.compile(p)) for t, p in _JA_RULES],
+}
+
+
+def answer_type(question: str, lang: str) -> str | None:
+    """'date', 'number', 'person', 'place', 'article' or None (an open question: what, why, how)."""
+    text = unicodedata.normalize("NFKC", question)
+    for kind, rule in _RULES.get(lang, _RULES["en"]):
+        if rule.search(text):
+            return kind
+    return None
+
+
+# ---------------------------------------------------------------- follow-ups
+
+_QUESTION_WORDS = {
+    "무엇", "누구", "언제", "어디", "어떻다", "어떤", "어느", "얼마", "몇", "왜", "어떻게", "무슨", "하다", "있다", "되다",
+    "何", "誰", "いつ", "どこ", "どう", "どの", "どんな", "なぜ", "いくら", "何故", "どれ", "どちら",
+    "tell", "say", "said", "according", "much", "many", "kind", "exactly", "exact",
+}
+
+
+def content_words(question: str) -> list[str]:
+    """The question's keyword tokens less its question words ("what", "언제", "何"), in order, once each."""
+    from index.tokenizing import tokenize
+
+    return [t for t in dict.fromkeys(tokenize(question)) if t not in _QUESTION_WORDS]
+
+
+_EN_ANAPHORA = re.compile(
+    r"\b(he|she|it|they|him|her|them|his|its|their|this|that|these|those|there|then|the\s+same|such|else|other|another|also|too)\b",
+    re.IGNORECASE,
+)
+_EN_ELLIPSIS = re.compile(r"^\s*(and|but|so|what\s+about|how\s+about|why|why\s+not|really|anything\s+else)\b", re.IGNORECASE)
+_KO_ANAPHORA = re.compile(r"(^|\s)(그|그것|그게|그걸|그녀|그들|이것|이게|이걸|거기|그때|그곳|저것|그런|그러면|그럼|그래서|그리고|또|다른)(?=[\s가-힣]|$)")
+_JA_ANAPHORA = re.compile(r"(その|それ|そこ|そちら|彼|彼女|彼ら|この|これ|あの|あれ|同じ|他に|ほかに|ほかの|では|じゃあ|そして|また)")
+
+
+def is_follow_up(question: str, lang: str, content_words: int) -> bool:
+    """Does the question lean on the conversation (a pronoun, an ellipsis, almost no content of its own)?
+
+    A self-contained question ("What is the capital of France?") is answered on its own, even mid-chat.
+    """
+    text = unicodedata.normalize("NFKC", question).strip()
+    if content_words <= 1:
+        return True
+    if lang == "ko":
+        return bool(_KO_ANAPHORA.search(text)) or len(text) <= 8
+    if lang == "ja":
+        return bool(_JA_ANAPHORA.search(text)) or len(text) <= 8
+    return bool(_EN_ANAPHORA.search(text) or _EN_ELLIPSIS.search(text))
+
+
+# ---------------------------------------------------------------- what a sentence carries
+
+_MONTHS = r"January|February|March|April|May|June|July|August|September|October|November|December|Jan\.|Feb\.|Mar\.|Apr\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\."
+_DATE = re.compile(
+    r"(?:\d{4}\s*(?:년|年)(?:\s*\d{1,2}\s*(?:월|月))?(?:\s*\d{1,2}\s*(?:일|日))?)"
+    r"|(?:\d{1,2}\s*(?:월|月)\s*\d{1,2}\s*(?:일|日)?)"
+    r"|(?:\d{1,2}\s*(?:월|月)(?:\s*(?:초|중순|말|上旬|中旬|下旬|末))?)"
+    r"|(?:(?<![\d.])\d{1,2}\s*(?:일|日)(?![본本]))"
+    rf"|(?:\b(?:{_MONTHS})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?)"
+    r"|(?:\b(?:1[89]|20)\d{2}\b(?!\s*(?:명|人|개|억|조|만|달러|ドル|円|엔|%)))"
+    r"|(?:\(\d{1,2}\.\d{1,2}\))|(?:\b20\d{2}[./-]\d{1,2}(?:[./-]\d{1,2})?)"
+    r"|(?:[월화수목금토일]요일|[月火水木金土日]曜日?|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)"
+    r"|(?:(?:오전|오후|午前|午後)\s*\d{1,2}\s*(?:시|時))|(?:\d{1,2}\s*(?:시|時)(?!間))"
+    r"|(?:\b\d{1,2}(?::\d{2})?\s*(?:a\.m\.|p\.m\.|am|pm)\b)|(?:\b\d{1,2}:\d{2}\b)"
+)
+_ARTICLE = re.compile(r"제\s*\d+\s*조|第\s*[\d一二三四五六七八九十]+\s*条|\b[Aa]rticles?\s+\d+|\d+\s*조(?![\s]*(?:원|달러|엔|억|만))(?=[은는이가를의에와과도,\s·및]|$)|\d+\s*条")
+_NUMBER = re.compile(
+    r"\d+(?:[.,]\d+)*\s*(?:%|퍼센트|パーセント|조|억|만|천|백|兆|億|万|千|百|달러|ドル|円|엔|원|dollars?|yen|won|million|billion|trillion"
+    r"|명|개|그루|번|차례|가지|분|시간|km|킬로|톤|배|人|本|個|件|回|倍|割|名|カ国|か国|ヶ国|国|台|隻|機|分|時間|キロ|トン|歳|세|살)"
+    r"|\d+(?:[.,]\d+)*"
+    r"|[一二三四五六七八九十百千]+(?:万|億|兆|本|人|個|件|回|倍|割|名|カ国|か国|台)"
+    r"|(?:한|두|세|네|다섯|여섯|일곱|여덟|아홉|열|스무)\s?(?:명|개|그루|번|차례|가지|나라|곳)"
+    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|trillion)\b",
+    re.IGNORECASE,
+)
+_QUESTION_END = re.compile(r"[?？]\s*[」』\"')]*\s*$")
+_SENTENCE_END = re.compile(r"[.!?。！？」』\"')\]…]\s*$")
+_BULLET = re.compile(r"^\s*(?:[-・•*▶■□◆◇○●※→⇒✅✔☑✓💡📌🔹🔸►]|\d+[.)]|[①-⑳])\s*")
+_MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s")
+_KO_PREDICATE_END = re.compile(r"(다|요|죠|음|함|됨|임|니다|습니다|했음|였음)[.!]?\s*[\"'”’」)]*\s*$")
+_JA_PREDICATE_END = re.compile(r"(た|だ|る|い|す|ん|う|ず|ぬ|ない|ます|です|でした|ました|ている|とした|とされる|という)[。！!]?\s*[\"'”’」)]*\s*$")
+_URL = re.compile(r"https?://|www\.")
+
+
+def _numbers(text: str) -> set[str]:
+    return {re.sub(r"\D", "", m) for m in re.findall(r"\d+(?:[.,]\d+)*", text)} - {""}
+
+
+def _dates(text: str) -> list[str]:
+    return [m.group() for m in _DATE.finditer(unicodedata.normalize("NFKC", text))]
+
+
+def carries(sentence: str, kind: str | None, question: str = "") -> bool:
+    """Does ``sentence`` hold an answer of ``kind`` that the question does not already state?
+
+    "In which years did Trump meet Kim?" is answered by 2018 and 2019, not by a sentence repeating a
+    year the question names; "Who came before Ishiba?" by a name other than Ishiba's.
+    """
+    if kind is None:
+        return False
+    text = unicodedata.normalize("NFKC", sentence)
+    asked = _numbers(question)
+    if kind == "date":
+        return any(_numbers(d) - asked or not _numbers(d) for d in _dates(text))
+    if kind == "article":
+        return any(_numbers(m.group()) - asked or not _numbers(m.group()) for m in _ARTICLE.finditer(text))
+    if kind == "number":
+        rest = _DATE.sub(" ", text)
+        rest = _ARTICLE.sub(" ", rest)
+        return any(_numbers(m.group()) - asked or not _numbers(m.group()) for m in _NUMBER.finditer(rest))
+    names = proper_nouns(text, kind)
+    if not names:
+        return False
+    own = _question_names(question)
+    return any(not _same_name(n, own) for n in names)
+
+
+def _same_name(name: str, known: set[str]) -> bool:
+    key = name_key(name)
+    return any(key == k or (len(key) >= 3 and (key in k or k in key)) for k in known)
+
+
+def _question_names(question: str) -> set[str]:
+    from index.tokenizing import tokenize, with_hangul_readings
+
+    words = set(with_hangul_readings(tokenize(question)))
+    words |= {w.lower() for w in re.findall(r"[A-Z][a-z]+", question)}
+    words |= set(proper_nouns(question, "person")) | set(proper_nouns(question, "place"))
+    return {name_key(w) for w in words if w}
+
+
+def name_key(word: str) -> str:
+    """A script-independent key for a name when the bridge can make one (Ishiba = 石破 = 이시바)."""
+    try:
+        from index.bridging import name_key as bridge_key  # type: ignore[attr-defined]
+    except ImportError:
+        return unicodedata.normalize("NFKC", word).lower()
+    try:
+        return bridge_key(word) or unicodedata.normalize("NFKC", word).lower()
+    except Exception:
+        return unicodedata.normalize("NFKC", word).lower()
+
+
+_PLACE_SUFFIX_KO = re.compile(r"(현|시|도|군|구|섬|항|기지|궁|공항|주)$")
+_TITLE_KO = {"총리", "대통령", "장관", "위원장", "대사", "의원", "주석", "국왕", "회장", "대표", "씨", "외무상", "방위상", "관방장관", "총무", "교수"}
+_EN_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+[A-Za-z]*(?:-[a-z]+)?(?:[-\s][A-Z][a-z]+[A-Za-z]*(?:-[a-z]+)?)*)")
+_EN_NOT_NAMES = {"The", "A", "An", "In", "On", "At", "It", "He", "She", "They", "We", "I", "This", "That", "But", "And", "Japan", "Japanese",
+                 "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+                 "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "President",
+                 "Minister", "Prime", "Secretary", "Mr", "Ms", "Mrs", "Dr"}
+
+
+_TITLES = r"(?:총리|대통령|장관|국방장관|국무장관|위원장|주석|외무상|외무대신|방위상|관방장관|의원|여사|대사|회장|대표|총무|회계|씨)"
+_JA_TITLES = r"(?:(?:米|前|元|新|現)?(?:国防|国務|財務|官房|防衛|外務)?(?:長官|大統領|首相|総理|外相|防衛相|議員|主席|国王|大使|首脳|大臣|氏|さん|会長|社長))"
+_TITLED = re.compile(rf"([가-힣]{{2,5}})\s?{_TITLES}(?![가-힣]{{2}})|([ァ-ヴー]{{3,}}(?:・[ァ-ヴー]+)*)(?={_JA_TITLES})")
+
+
+@lru_cache(maxsize=4096)
+def _tags(text: str) -> tuple[tuple[str, str, str], ...]:
+    """(surface, coarse tag, fine tag) per morpheme: Kiwi for Hangul runs, Sudachi for Japanese runs."""
+    from index.tokenizing import _sudachi, kiwi, script_runs
+
+    out: list[tuple[str, str, str]] = []
+    for lang, run in script_runs(text):
+        if lang == "ko":
+            out += [(t.form, t.tag.split("-")[0], "") for t in kiwi().tokenize(run)]
+        elif lang == "ja":
+            for m in _sudachi().tokenize(run[:4000]):
+                pos = m.part_of_speech()
+                out.append((m.surface(), pos[1], pos[2]))
+        else:
+            out.append((run, "en", ""))
+    return tuple(out)
+
+
+def proper_nouns(text: str, kind: str = "person") -> list[str]:
+    """Names in ``text``: people and organisations for 'person', places for 'place'."""
+    text = unicodedata.normalize("NFKC", text)
+    names: list[str] = []
+    tags = _tags(text)
+    for i, (form, tag, fine) in enumerate(tags):
+        if tag == "NNP":  # Korean proper noun: a place by its suffix, the word after it, or "에서" (at)
+            nxt = tags[i + 1][0] if i + 1 < len(tags) else ""
+            is_place = bool(_PLACE_SUFFIX_KO.search(form)) or nxt in {"현", "시", "도", "기지", "섬", "항", "에서", "주"}
+            if (kind == "place") == is_place or (kind == "person" and nxt in _TITLE_KO):
+                names.append(form)
+        elif tag == "固有名詞":
+            if (kind == "place") == (fine == "地名"):
+                names.append(form)
+        elif tag == "en":
+            for m in _EN_NAME.finditer(form):
+                word = m.group(1)
+                if word.split()[0] not in _EN_NOT_NAMES:
+                    names.append(word)
+    if kind == "place":
+        names += re.findall(r"[가-힣]{2,}(?:현|기지|궁)|[\u4e00-\u9fff]{1,4}(?:県|基地|宮)", text)
+    else:  # a word right before a title is a name, whatever the tagger thought of it
+        names += [m.group(1) or m.group(2) for m in _TITLED.finditer(text)]
+    return names
+
+
+def question_names(question: str) -> list[str]:
+    """Names of people and places in a question: capitalised English words (not the first), a Korean or
+    Japanese word before a title (트럼프 대통령, ヘグセス長官), and Sudachi's personal and place names."""
+    text = unicodedata.normalize("NFKC", question)
+    names = [m.group(1) or m.group(2) for m in _TITLED.finditer(text)]
+    for form, tag, fine in _tags(text):
+        if tag == "固有名詞" and fine in ("人名", "地名") and len(form) >= 2:
+            names.append(form)
+        elif tag == "en":
+            names += [m.group(1) for m in _EN_NAME.finditer(form) if m.group(1).split()[0] not in _EN_NOT_NAMES]
+    return list(dict.fromkeys(names))
+
+
+def sentence_kind(text: str) -> str:
+    """'question', 'heading', 'table' (a row), 'bullet' (a list item naming a topic), 'link' or 'statement'."""
+    stripped = unicodedata.normalize("NFKC", text).strip()
+    if _QUESTION_END.search(stripped):
+        return "question"
+    if _MARKDOWN_HEADING.match(stripped):
+        return "heading"
+    if stripped.count("|") >= 2:
+        return "table"
+    if _URL.search(stripped) and len(_URL.sub("", stripped)) < 60:
+        return "link"
+    bullet = bool(_BULLET.match(stripped))
+    body = _BULLET.sub("", stripped)
+    predicate = bool(_KO_PREDICATE_END.search(body) or _JA_PREDICATE_END.search(body))
+    latin = len(re.findall(r"[A-Za-z]", body)) > len(body) / 2
+    if latin:
+        words = len(body.split())
+        if not _SENTENCE_END.search(body) and words < 12:
+            return "heading"
+        if bullet and words < 6:
+            return "bullet"
+        return "statement"
+    if bullet and not predicate:
+        return "bullet"
+    if not predicate and re.search(r"[!！]\s*$", body) and len(body) < 16:
+        return "heading"  # an exclamation ("こんにちは!", "大変!") states nothing
+    if not _SENTENCE_END.search(body) and not predicate and len(body) < 60:
+        return "heading"
+    return "statement"
+
+
+def near_duplicate(a: str, b: str, threshold: float = 0.7) -> bool:
+    """Same sentence give or take punctuation, spacing or a few words (character-trigram Jaccard)."""
+    def grams(s: str) -> set[str]:
+        s = re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", s).lower())
+        return {s[i : i + 3] for i in range(max(1, len(s) - 2))}
+
+    ga, gb = grams(a), grams(b)
+    if not ga or not gb:
+        return False
+    inter = len(ga & gb)
+    return inter / len(ga | gb) >= threshold or inter / min(len(ga), len(gb)) >= 0.9

@@ -1,0 +1,254 @@
+"""A lexical bridge from English question words to Korean and Japanese text, through real dictionaries.
+
+Two routes, both ending in ordinary keyword tokens, so the documents themselves decide what counts
+(a candidate that does not occur in the corpus adds nothing):
+
+- **Words**: an English word is looked up in a lexicon pruned from JMdict (``data/lexicon.tsv.gz``, built
+  by ``scripts/build_lexicon.py``): tariff → 関税, investment → 投資. The Korean side follows from the
+  Sino-Korean readings of the kanji candidates (index/tokenizing.py: 関税 → 관세, 投資 → 투자).
+- **Names**: proper nouns get phonetic keys at index time (index/tokenizing.py), a lossy romaji in
+  which voicing, vowel length, gemination and the ch/j/z and l/r distinctions collapse, so Ishiba,
+  石破 (read イシバ by Sudachi) and 이시바 all give ``~isipa``. A second key keeps only the consonants
+  (``~~trmp`` for Trump, トランプ and 트럼프), which survives the vowels that Japanese and Korean insert
+  into foreign names. Here, question words get the same keys.
+
+The lexicon is read on the first English question (tens of milliseconds), never at start-up.
+"""
+from __future__ import annotations
+
+import bisect
+import gzip
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from index.tokenizing import (  # noqa: F401  (the key functions are part of this module's interface)
+    _KANJI_WORD,
+    _analyse,
+    _reading,
+    hangul_keys,
+    hangul_to_romaji,
+    kana_keys,
+    kana_to_romaji,
+    latin_keys,
+    phonetic_keys,
+)
+
+LEXICON = Path(__file__).resolve().parent / "data" / "lexicon.tsv.gz"
+
+# ------------------------------------------------------------------ English → Japanese lexicon
+
+_lines: list[bytes] | None = None
+_lock = threading.Lock()
+
+
+def _lexicon() -> list[bytes]:
+    """The lexicon's sorted lines, read once and left undecoded (a tab sorts before every character of
+    a key, so line order is key order, and bytes compare as the UTF-8 text does)."""
+    global _lines
+    if _lines is None:
+        with _lock:
+            if _lines is None:
+                _lines = gzip.decompress(LEXICON.read_bytes()).split(b"\n")
+    return _lines
+
+
+def _line(key: str) -> bytes | None:
+    lines = _lexicon()
+    probe = key.encode("utf-8") + b"\t"
+    i = bisect.bisect_left(lines, probe)
+    return lines[i] if i < len(lines) and lines[i].startswith(probe) else None
+
+
+def lookup(key: str) -> list[str]:
+    """Japanese words glossed by the English ``key`` (a lemma or a short phrase), most common first."""
+    return list(_translated(key))
+
+
+def _translated(key: str) -> dict[str, str]:
+    """{Japanese word: its Sino-Korean reading or ""}; the readings were made when the lexicon was
+    built, so an English question never loads the Hanja table."""
+    line = _line(key)
+    if not line:
+        return {}
+    return dict((w.split("=", 1) + [""])[:2] for w in line.decode("utf-8").split("\t")[1].split())
+
+
+def has_key(key: str) -> bool:
+    return _line(key) is not None
+
+
+_IRREGULAR = {
+    "gave": "give", "given": "give", "met": "meet", "held": "hold", "made": "make", "took": "take", "taken": "take",
+    "said": "say", "told": "tell", "went": "go", "gone": "go", "came": "come", "got": "get", "gotten": "get", "sent": "send",
+    "spent": "spend", "sought": "seek", "brought": "bring", "bought": "buy", "thought": "think", "won": "win", "lost": "lose",
+    "left": "leave", "kept": "keep", "led": "lead", "paid": "pay", "sold": "sell", "built": "build", "began": "begin",
+    "begun": "begin", "spoke": "speak", "spoken": "speak", "wrote": "write", "written": "write", "chose": "choose",
+    "chosen": "choose", "saw": "see", "seen": "see", "knew": "know", "known": "know", "rose": "rise", "risen": "rise",
+    "fell": "fall", "fallen": "fall", "ran": "run", "struck": "strike", "stood": "stand", "drew": "draw", "drawn": "draw",
+    "felt": "feel", "heard": "hear", "understood": "understand", "became": "become", "hit": "hit", "set": "set", "put": "put",
+    "cut": "cut", "let": "let", "signed": "sign", "men": "man", "women": "woman", "countries": "country", "did": "do",
+}
+
+
+@lru_cache(maxsize=4096)
+def lemmas(word: str) -> tuple[str, ...]:
+    """Lexicon keys for an English word form: itself if listed, else its base forms that are (gave → give, tariffs → tariff)."""
+    w = word.lower()
+    found = [w] if has_key(w) else []
+    bases = []
+    if w in _IRREGULAR:
+        bases.append(_IRREGULAR[w])
+    if w.endswith("ies") and len(w) > 4:
+        bases.append(w[:-3] + "y")
+    if w.endswith("es") and len(w) > 3:
+        bases.append(w[:-2])
+    if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+        bases.append(w[:-1])
+    for suffix in ("ed", "ing"):
+        if w.endswith(suffix) and len(w) > len(suffix) + 2:
+            stem = w[: -len(suffix)]
+            bases += [stem, stem + "e"]
+            if len(stem) > 2 and stem[-1] == stem[-2]:
+                bases.append(stem[:-1])
+            if stem.endswith("i"):
+                bases.append(stem[:-1] + "y")
+    for b in bases:
+        if b not in found and has_key(b):
+            found.append(b)
+    if len(w) > 3:  # a verb's noun: invest → investment, agree → agreement, promote → promotion
+        for base in [w, *found]:
+            stem = base[:-1] if base.endswith("e") else base
+            for noun in (base + "ment", stem + "ion", stem + "ation", base + "al"):
+                if noun not in found and has_key(noun):
+                    found.append(noun)
+    return tuple(found)
+
+
+def translations(words: list[str]) -> list[tuple[list[str], dict[str, str]]]:
+    """For English words in question order: (the words a term covers, {Japanese word: its Korean reading or ""}).
+
+    Two adjacent words that the lexicon knows as a phrase ("prime minister", "cherry trees") make one term.
+    """
+    terms: list[tuple[list[str], dict[str, str]]] = []
+    i = 0
+    while i < len(words):
+        phrase = _phrase(words[i], words[i + 1]) if i + 1 < len(words) else {}
+        if phrase:
+            terms.append((words[i : i + 2], phrase))
+            i += 2
+        else:
+            terms.append(([words[i]], _single(words[i])))
+            i += 1
+    return terms
+
+
+def _phrase(first: str, second: str) -> dict[str, str]:
+    for last in (second.lower(), *lemmas(second)):
+        words = _translated(f"{first.lower()} {last}")
+        if words:
+            return words
+    return {}
+
+
+def _single(word: str) -> dict[str, str]:
+    alts: dict[str, str] = {}
+    for key in lemmas(word):
+        for jp, reading in _translated(key).items():
+            alts.setdefault(jp, reading)
+    return alts
+
+
+# ------------------------------------------------------------------ the question as terms
+
+def query_terms(text: str) -> list[dict[str, str]]:
+    """The question as terms, each a set of interchangeable tokens with how each was found.
+
+    A term is one query word: its own token ("exact"), the Sino-Korean reading of a kanji word
+    ("reading"), phonetic keys of a name ("name"), and for an English word its JMdict translations
+    ("strong", :func:`translations`) with their readings. The keyword signal counts a term once,
+    by its best alternative in a sentence, so a word with many translations does not swamp the rest.
+    Key ``""`` holds the language the word was written in.
+    """
+    keys: list[tuple[str, str]] = []
+    analysed = _analyse(text, None, keys)
+    names: dict[str, list[str]] = {}
+    for token, key in keys:
+        names.setdefault(token, []).append(key)
+    terms: list[dict[str, str]] = []
+    english: list[str] = []
+
+    def flush() -> None:
+        for words, alts in translations(english):
+            term = {"": "en"}
+            for w in words:
+                term[w] = "exact"
+                for k in latin_keys(w):
+                    term.setdefault(k, "name")
+            for jp, reading in alts.items():
+                term.setdefault(jp.lower(), "strong")
+                if reading:
+                    term.setdefault(reading, "strong")
+            terms.append(term)
+        english.clear()
+
+    for run_lang, token in analysed:
+        if run_lang == "en":
+            english.append(token)
+            continue
+        flush()
+        term = {"": run_lang, token: "exact"}
+        reading = _reading(token) if _KANJI_WORD.match(token) else ""
+        if reading:
+            term[reading] = "reading"
+        for k in names.get(token, []):
+            term.setdefault(k, "name")
+        terms.append(term)
+    flush()
+    seen: set[str] = set()
+    unique = []
+    for term in terms:
+        own = next(t for t, kind in term.items() if kind == "exact")
+        if own not in seen:
+            seen.add(own)
+            unique.append(term)
+    return unique
+
+
+def expand(token: str) -> list[str]:
+    """Corpus-side tokens one query token may match in another language or script: an English word's
+    translations (with their Sino-Korean readings) and the phonetic keys of a word as a name.
+    Candidates are not checked against any corpus; callers keep those their index contains."""
+    out: list[str] = []
+    if re.fullmatch(r"[A-Za-z][A-Za-z'\-]*", token):
+        for [_, alts] in translations([token]):
+            for jp, reading in alts.items():
+                out += [jp.lower(), reading]
+        out += latin_keys(token)
+    else:
+        out += _script_keys(token)
+    return list(dict.fromkeys(t for t in out if t and t != token))
+
+
+def name_key(word: str) -> str:
+    """One script-independent key for a name (Ishiba, 石破, いしば, 이시바 → ``isipa``), "" when the word
+    is too short to key; kanji are read with Sudachi. The lossy romaji only, never the consonant
+    skeleton: over a whole vocabulary the skeleton collides (Melania and 마련 are both m-r-n);
+    :func:`expand` offers the skeleton, which only matches names and katakana words in an index."""
+    keys = latin_keys(word) if re.fullmatch(r"[A-Za-z][A-Za-z'\- ]*", word) else _script_keys(word)
+    full = [k for k in keys if not k.startswith("~~")]
+    return full[0][1:] if full else ""
+
+
+def _script_keys(word: str) -> list[str]:
+    if re.search(r"[\uac00-\ud7a3]", word):
+        return [k for part in word.split() for k in hangul_keys(part)]
+    if re.fullmatch(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]+", word):
+        return kana_keys(word)
+    if re.search(r"[\u4e00-\u9fff]", word):
+        from index.tokenizing import _sudachi
+
+        reading = "".join(m.reading_form() for m in _sudachi().tokenize(word))
+        return kana_keys(reading)
+    return []

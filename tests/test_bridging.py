@@ -1,0 +1,119 @@
+"""The cross-lingual keyword bridge: names across scripts, JMdict translations, and the corpus as the filter."""
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from index.bridging import LEXICON, expand, hangul_keys, kana_keys, latin_keys, lemmas, lookup, name_key, query_terms
+from index.tokenizing import index_tokens, tokenize, with_hangul_readings
+
+ROOT = LEXICON.parents[2]
+HELMET = "사무라이 투구"
+
+
+@pytest.mark.parametrize(
+    "latin, kana, hangul",
+    [
+        ("Ishiba", "イシバ", "이시바"),
+        ("Takaichi", "タカイチ", "다카이치"),
+        ("Takaichi", "たかいち", "타카이치"),  # both Korean spellings found in the seeds
+        ("Hegseth", "ヘグセス", "헤그세스"),
+        ("Trump", "トランプ", "트럼프"),
+        ("Biden", "バイデン", "바이든"),
+        ("Hokkaido", "ホッカイドウ", "홋카이도"),
+    ],
+)
+def test_a_name_has_a_shared_key_in_every_script(latin, kana, hangul):
+    en, ja, ko = set(latin_keys(latin)), set(kana_keys(kana)), set(hangul_keys(hangul))
+    assert en & ja and en & ko and ja & ko, (en, ja, ko)
+
+
+def test_different_names_get_different_keys():
+    assert not set(latin_keys("Ishiba")) & set(latin_keys("Abe"))
+    assert not set(hangul_keys("이시바")) & set(hangul_keys("다카이치"))
+
+
+def test_names_in_kanji_get_keys_from_sudachi_readings_and_korean_proper_nouns_from_hangul():
+    ja = index_tokens("石破茂首相と高市早苗首相が会談した。")
+    ko = index_tokens("이시바 총리와 다카이치 총리가 회담했다.")
+    assert {"~isipa", "~takaici"} <= set(ja) & set(ko)
+    assert set(latin_keys("Ishiba")) & set(ja)
+
+
+def test_keys_come_after_the_words_in_the_index_only_and_common_words_get_none():
+    tokens = index_tokens("이시바 총리는 선물을 주었다.")
+    assert tokens[0] == "이시바" and tokens[-1] == "~isipa"
+    assert "~isipa" not in tokenize("이시바 총리는 선물을 주었다.")  # other callers see words only
+    assert not [t for t in index_tokens("大統領が会談で関税を議論した。") if t.startswith("~")]
+
+
+@pytest.mark.parametrize(
+    "english, japanese, korean",
+    [("give", "贈る", None), ("tariff", "関税", "관세"), ("investment", "投資", "투자"), ("semiconductor", "半導体", "반도체")],
+)
+def test_the_lexicon_translates_english_and_the_korean_reading_follows(english, japanese, korean):
+    assert japanese in lookup(english)
+    [term] = query_terms(english)
+    assert japanese in term
+    if korean:
+        assert korean in with_hangul_readings([japanese]) and korean in term
+
+
+def test_english_forms_reach_their_lexicon_entry():
+    assert lemmas("gave") == ("give",)
+    assert "tariff" in lemmas("tariffs") and "meet" in lemmas("met") and "hold" in lemmas("held")
+    assert "investment" in lemmas("invest")
+
+
+def test_a_phrase_in_the_lexicon_is_one_term():
+    terms = query_terms("prime minister")
+    assert len(terms) == 1 and "首相" in terms[0] and "총리" in terms[0]
+
+
+def test_an_english_question_reaches_the_korean_helmet_sentence(seed_index):
+    _, signals = seed_index.unit_scores("What did Ishiba give Trump?")
+    units = seed_index.catalog.units
+    helmet = [i for i, u in enumerate(units) if u.lang == "ko" and HELMET in u.text]
+    assert helmet and max(signals["keyword"][i] for i in helmet) > 0
+
+
+def test_an_english_word_the_corpus_lacks_adds_nothing(seed_index):
+    """"xylophone" (木琴) is nowhere in the seeds: no sentence gains evidence, the order stays; like any
+    unmatched query word it only lowers every sentence's coverage alike."""
+    _, plain = seed_index.unit_scores("What did Ishiba give Trump?")
+    _, more = seed_index.unit_scores("What did Ishiba give Trump xylophone?")
+    plain, more = plain["keyword"], more["keyword"]
+    assert np.array_equal(plain > 0, more > 0) and plain.max() > 0
+    ratio = more[plain > 0] / plain[plain > 0]
+    assert np.allclose(ratio, ratio[0]) and ratio[0] < 1.0
+
+
+def test_without_the_bridge_an_english_question_has_no_keyword_evidence_on_korean_text(seed_index):
+    off = dataclasses.replace(seed_index, weights=dataclasses.replace(seed_index.weights, name=0.0, strong=0.0))
+    _, signals = off.unit_scores("What did Ishiba give Trump?")
+    units = seed_index.catalog.units
+    assert all(kw == 0.0 for u, kw in zip(units, signals["keyword"]) if u.lang == "ko")
+
+
+def test_the_lexicon_is_small_and_loads_only_for_a_question():
+    assert LEXICON.stat().st_size < 3_000_000
+    assert "CC BY-SA 4.0" in (LEXICON.parent / "README.md").read_text(encoding="utf-8")
+    code = (
+        "import index.retrieving, index.tokenizing, index.bridging as b; assert b._lines is None; "
+        "import time; t = time.perf_counter(); b.lookup('tariff'); print(time.perf_counter() - t)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert float(out.stdout) < 1.0  # about 50 ms on an idle machine
+
+
+def test_the_answerer_gets_one_name_key_and_a_words_corpus_side_alternatives():
+    """``name_key`` and ``expand`` are what bot/answering.py and bot/questions.py use (names it knows, term coverage)."""
+    assert len({name_key(w) for w in ("Ishiba", "石破", "いしば", "이시바")}) == 1
+    assert len({name_key(w) for w in ("ヘグセス", "헤그세스")}) == 1 and "~~hks" in expand("Hegseth")
+    assert name_key("Melania") != name_key("마련")  # the consonant skeleton alone would collide
+    assert name_key("Ishiba") != name_key("Takaichi") and name_key("the") == ""
+    assert {"関税", "관세"} <= set(expand("tariff")) and "~isipa" in expand("이시바")
