@@ -276,6 +276,12 @@ def run_eval(
     ``dataset=None`` runs faq-dev, faq-test and userdocs (as ``split`` allows); a file runs that file only.
     """
     sets = plan_sets(dataset, split)
+    if baseline:  # say so before answering hundreds of questions, not after
+        import importlib.util
+
+        if importlib.util.find_spec("langchain_text_splitters") is None:
+            raise BotError("--baseline needs langchain-text-splitters, which the default install leaves out: "
+                           "pip install 'seedbot[eval]' (or run bot eval without --baseline).")
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -288,3 +288,17 @@ def test_bench_table_has_a_row_per_scale_and_dashes_for_gaps():
     assert table[3].startswith("| 10× | 50 | 3,450 | 880 | 120.0 |") and "–" in table[3]
     line = ask_line({"wall_s": [2.0, 2.2, 2.1], "wall_median_s": 2.1, "heavy_imported": []})
     assert "median 2.10 s" in line and "heavy packages imported: none" in line
+
+
+def test_baseline_without_its_extra_is_one_clear_error_before_any_question(seed_settings, tmp_path, monkeypatch):
+    """The default install has no langchain-text-splitters: `bot eval --baseline` says what to install, at once."""
+    import importlib.util
+
+    from bot.errors import BotError
+    from bot.evaluating import run_eval
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "langchain_text_splitters" else real(name, *a))
+    with pytest.raises(BotError, match=r"seedbot\[eval\]"):
+        run_eval(seed_settings, dataset=None, out_dir=tmp_path / "out", baseline=True)
+    assert not (tmp_path / "out").exists()
