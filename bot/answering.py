@@ -16,7 +16,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from bot import prompts
 from bot.citing import make_citation
-from bot.types import Citation, RetrievedPassage, UnitHit
+from index.types import Citation, RetrievedPassage, UnitHit
 
 
 @dataclass

@@ -30,8 +30,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from bot.errors import BotError
-from bot.settings import Settings
+from index.errors import BotError
+from index.settings import Settings
 
 Progress = Callable[[str, int, int], None]
 

@@ -12,10 +12,10 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot import citing
 from bot.answering import Draft, ExtractiveAnswerer, LLMAnswerer, is_refusal
-from bot.errors import BotError, UsageError
+from index.errors import BotError, UsageError
 from bot.llms import build_chat_model, is_llm
-from bot.settings import Settings
-from bot.types import AnswerResult
+from index.settings import Settings
+from index.types import AnswerResult
 
 History = list[dict[str, str]]  # [{"role": "user"|"assistant", "content": str}, ...]
 

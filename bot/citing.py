@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.types import Citation, RetrievedPassage
+from index.types import Citation, RetrievedPassage
 
 MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 

@@ -9,8 +9,9 @@ from typing import Callable
 
 import click
 
-from bot.errors import BotError
-from bot.settings import Settings, redact_url
+from bot.progress import TqdmProgress
+from index.errors import BotError
+from index.settings import Settings, redact_url
 
 EXAMPLES = """\b
 Examples:
@@ -50,32 +51,6 @@ def answer_options(fn: Callable) -> Callable:
     fn = click.option("--llm", help="Answerer: extractive (default, no LLM) | openai:MODEL | ollama:MODEL. [env BOT_LLM]")(fn)
     fn = click.option("--k", type=click.IntRange(1, 50), help="How many passages the answerer sees. [env BOT_K; default 5]")(fn)
     return fn
-
-
-class TqdmProgress:
-    """Turns the library's (stage, done, total) callbacks into one tqdm bar per stage on stderr."""
-
-    LABELS = {"read": "Reading files", "embed": "Embedding sentences", "sparse": "Sparse term vectors"}
-
-    def __init__(self):
-        self.bars: dict[str, object] = {}
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        from tqdm import tqdm
-
-        if total <= 0:
-            return
-        bar = self.bars.get(stage)
-        if bar is None:
-            bar = self.bars[stage] = tqdm(total=total, desc=self.LABELS.get(stage, stage), unit=" items", file=sys.stderr, leave=stage != "read")
-        bar.n = done
-        bar.refresh()
-        if done >= total:
-            bar.close()
-
-    def close(self) -> None:
-        for bar in self.bars.values():
-            bar.close()
 
 
 @click.group(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -165,7 +140,7 @@ def readable(text: str) -> str:
 def read_question(words: tuple[str, ...], max_chars: int) -> str:
     """The question from the arguments, or from standard input for `bot ask -` or piped input with no argument."""
     from bot.chain import validate_question
-    from bot.errors import UsageError
+    from index.errors import UsageError
 
     if words == ("-",) or (not words and not _stdin_is_tty()):
         limit = 4 * (max_chars + 1)  # UTF-8: enough bytes to hold more characters than the limit

@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bot import metrics
-from bot.errors import BotError
-from bot.settings import PROJECT_ROOT, Settings
+from index.errors import BotError
+from index.settings import PROJECT_ROOT, Settings
 
 Progress = Callable[[str, int, int], None]
 

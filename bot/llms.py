@@ -11,8 +11,8 @@ from typing import Any, Callable, Iterator
 
 from langchain_core.language_models import BaseChatModel
 
-from bot.errors import BotError
-from bot.settings import Settings
+from index.errors import BotError
+from index.settings import Settings
 
 Factory = Callable[[str, Settings], BaseChatModel]
 _PROVIDERS: dict[str, Factory] = {}

@@ -24,9 +24,9 @@ import gradio as gr  # analytics stay off: every Blocks here passes analytics_en
 
 from bot.chain import Chatbot, open_chatbot, validate_question
 from bot.citing import MARKER
-from bot.errors import BotError
-from bot.settings import Settings
-from bot.types import AnswerResult, Citation
+from index.errors import BotError
+from index.settings import Settings
+from index.types import AnswerResult, Citation
 
 log = logging.getLogger(__name__)
 
@@ -682,7 +682,7 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth=N
     """
     import click
 
-    from bot.cli import TqdmProgress
+    from bot.progress import TqdmProgress
 
     auth = parse_auth(auth if auth is not None else settings.web_auth)
     check_port(host, port)

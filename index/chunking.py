@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.types import Document, Passage, Segment, Unit
+from index.types import Document, Passage, Segment, Unit
 
 MIN_FRACTION = 0.3  # a passage shorter than this share of the target joins its neighbour...
 MAX_MERGED = 1.5  # ...when the result stays within this multiple of the target

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from bot.types import Document
+from index.types import Document
 
 BOILERPLATE_FILE = Path(__file__).with_name("boilerplate.txt")
 

@@ -12,7 +12,7 @@ from typing import Callable, Iterable
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from bot.errors import BotError
+from index.errors import BotError
 
 Progress = Callable[[int, int], None]  # (done, total)
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from bot.errors import BotError
-from bot.settings import Settings, redact_url
+from index.errors import BotError
+from index.settings import Settings, redact_url
 from index.storing import (
     TAG,
     Catalog,

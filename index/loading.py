@@ -1,4 +1,4 @@
-"""Find source files and load each as a :class:`~bot.types.Document` with exactly-known text.
+"""Find source files and load each as a :class:`~index.types.Document` with exactly-known text.
 
 Citations quote ``document.text[start:end]``, so the text must be the file's bytes decoded as they are:
 no newline translation, only a byte-order mark removed. Korean and Japanese files still come in legacy
@@ -8,7 +8,7 @@ Japanese strings Big5.) A PDF's text is pypdf's extraction, pages joined by a bl
 index that extracted text, not the PDF bytes.
 
 Everything a user can get wrong (missing, empty, binary, too large, undecodable file) raises
-:class:`~bot.errors.BotError` with a message that says what to do.
+:class:`~index.errors.BotError` with a message that says what to do.
 """
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ import os
 import re
 from pathlib import Path
 
-from bot.errors import BotError
-from bot.types import Document
+from index.errors import BotError
+from index.types import Document
 
 SUFFIXES = (".txt", ".md", ".pdf")
 DEFAULT_MAX_BYTES = 20 * 2**20

@@ -19,9 +19,9 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from bot.errors import BotError
-from bot.settings import Settings
-from bot.types import RetrievedPassage, UnitHit
+from index.errors import BotError
+from index.settings import Settings
+from index.types import RetrievedPassage, UnitHit
 from index.storing import Catalog, open_vectors
 
 

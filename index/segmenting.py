@@ -19,7 +19,7 @@ import re
 import statistics
 import unicodedata
 
-from bot.types import Document, Segment
+from index.types import Document, Segment
 from index.cleaning import SENTENCE_END, content_lines, hard_wrapped, has_footnotes, is_heading
 from index.languages import detect_language, script_counts
 from index.tokenizing import kiwi

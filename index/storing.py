@@ -30,9 +30,9 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from bot.errors import BotError
-from bot.settings import redact_url
-from bot.types import Passage, Unit
+from index.errors import BotError
+from index.settings import redact_url
+from index.types import Passage, Unit
 
 FORMAT_VERSION = 2  # 2: ids name their source, files are checksummed, one collection per catalog
 CURRENT = "CURRENT"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import SEEDS_DIR, Settings
+from index.settings import SEEDS_DIR, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

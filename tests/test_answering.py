@@ -148,7 +148,7 @@ def test_an_english_asker_is_told_the_answer_is_quoted_from_a_korean_source(chat
     assert ko.answer_language == "ko" and ko.note == ""
     # the note speaks the asker's language: a Japanese asker quoted a Korean sentence reads Japanese
     from bot.chain import Chatbot
-    from bot.types import AnswerResult
+    from index.types import AnswerResult
 
     ja = AnswerResult(question="石破首相は何を贈った？", answer=ko.answer, refused=False, language="ja", citations=ko.citations)
     Chatbot._note_language(ja)

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from bot.settings import Settings
+from index.settings import Settings
 from bot.webapp import serve_in_background
 
 pytestmark = pytest.mark.browser

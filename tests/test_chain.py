@@ -6,8 +6,8 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel, G
 from langchain_core.messages import AIMessage
 
 from bot.chain import Chatbot
-from bot.errors import UsageError
-from bot.settings import SEEDS_DIR
+from index.errors import UsageError
+from index.settings import SEEDS_DIR
 
 HELMET = "003_ae09e089aea9dcdf.txt"
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.settings import SEEDS_DIR
-from bot.types import Document, Segment
+from index.settings import SEEDS_DIR
+from index.types import Document, Segment
 from index.chunking import make_units
 from index.loading import load_document
 from index.segmenting import segment

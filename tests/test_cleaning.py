@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.settings import SEEDS_DIR
-from bot.types import Document
+from index.settings import SEEDS_DIR
+from index.types import Document
 from index.cleaning import BOILERPLATE_FILE, content_lines, hard_wrapped, has_footnotes, load_rules
 from index.loading import load_document
 

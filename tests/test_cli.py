@@ -13,7 +13,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from bot import llms
 from bot.cli import cli
-from bot.settings import SEEDS_DIR
+from index.settings import SEEDS_DIR
 
 BOT = str(Path(sys.executable).with_name("bot"))
 
@@ -166,7 +166,7 @@ def test_an_unreachable_chroma_server_is_named_without_its_password(tmp_path):
 
 
 def test_redact_url_masks_credentials_only():
-    from bot.settings import redact_url
+    from index.settings import redact_url
 
     assert redact_url("http://user:pw@host:8000/x") == "http://user:***@host:8000/x"
     assert redact_url("https://t0ken@host") == "https://***@host"

@@ -20,8 +20,8 @@ import pytest
 
 import index.storing as storing
 from bot.chain import open_chatbot
-from bot.errors import BotError
-from bot.settings import Settings
+from index.errors import BotError
+from index.settings import Settings
 from index.indexing import run_index
 from index.retrieving import Index
 from index.storing import Catalog, collect_garbage, current_dir, open_client
@@ -37,7 +37,7 @@ CHILD = r"""
 import sys, time
 from pathlib import Path
 import index.indexing as ix
-from bot.settings import Settings
+from index.settings import Settings
 
 when, flag, index_dir, docs, rebuild, url = sys.argv[1:7]
 

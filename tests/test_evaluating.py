@@ -294,7 +294,7 @@ def test_baseline_without_its_extra_is_one_clear_error_before_any_question(seed_
     """The default install has no langchain-text-splitters: `bot eval --baseline` says what to install, at once."""
     import importlib.util
 
-    from bot.errors import BotError
+    from index.errors import BotError
     from bot.evaluating import run_eval
 
     real = importlib.util.find_spec

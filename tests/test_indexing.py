@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import BotError
-from bot.settings import SEEDS_DIR, Settings
+from index.errors import BotError
+from index.settings import SEEDS_DIR, Settings
 from index.indexing import run_index
 from index.retrieving import Index
 from index.storing import Catalog, current_dir

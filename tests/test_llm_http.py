@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from bot import prompts
 from bot.chain import Chatbot
 from bot.cli import ABANDONED, cli
-from bot.settings import Settings
+from index.settings import Settings
 
 QUESTION = "What did Ishiba give Trump?"
 TRANSLATION = "ko: 이시바 총리는 트럼프 대통령에게 무엇을 선물했나?\nja: 石破首相はトランプ氏に何を贈ったか？"

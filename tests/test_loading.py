@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from bot.errors import BotError
-from bot.settings import SEEDS_DIR
+from index.errors import BotError
+from index.settings import SEEDS_DIR
 from index.loading import discover, load_document
 
 KOREAN = "한미 양국은 지난 2023년 한미동맹 70주년 기념 공동성명을 통해 글로벌 포괄적 전략 동맹이 되었음을 발표했다.\n"

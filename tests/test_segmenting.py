@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.settings import SEEDS_DIR
-from bot.types import Document
+from index.settings import SEEDS_DIR
+from index.types import Document
 from index.languages import detect_language
 from index.cleaning import content_lines, has_footnotes
 from index.loading import load_document

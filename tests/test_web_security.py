@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 from gradio_client import Client, handle_file
 
-from bot.errors import BotError
-from bot.settings import SEEDS_DIR, Settings
+from index.errors import BotError
+from index.settings import SEEDS_DIR, Settings
 from bot.webapp import (
     MAX_UPLOAD_FILES,
     check_uploads,

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from gradio_client import Client, handle_file
 
-from bot.settings import Settings
-from bot.types import AnswerResult, Citation
+from index.settings import Settings
+from index.types import AnswerResult, Citation
 from bot.webapp import render_answer, serve_in_background, sources_html
 
 HELMET_FILE = "003_ae09e089aea9dcdf.txt"

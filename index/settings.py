@@ -1,6 +1,7 @@
 """One settings object for the whole app: defaults, then ``BOT_*`` environment variables, then CLI flags.
 
 No other module reads ``os.environ``; components receive a :class:`Settings` (or plain values taken from it).
+It lives in the lower floor, ``index/``, because both floors read it: imports run one way, ``bot`` → ``index``.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from bot.errors import BotError, UsageError
+from index.errors import BotError, UsageError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SEEDS_DIR = PROJECT_ROOT / "seeds"
