@@ -223,18 +223,10 @@ def _term_groups(question: str) -> dict[str, tuple[str, ...]]:
 
 
 def _bridge(token: str) -> list[str]:
-    """Dictionary translations of an English word into corpus tokens, when the bridge is installed."""
-    try:
-        from index import bridging  # type: ignore[attr-defined]
-    except ImportError:
-        return []
-    expand = getattr(bridging, "expand", None)
-    if expand is None:
-        return []
-    try:
-        return list(expand(token))
-    except Exception:
-        return []
+    """Dictionary translations and name keys of a question word, as corpus tokens (index/bridging.py)."""
+    from index.bridging import expand
+
+    return expand(token)
 
 
 

@@ -64,10 +64,6 @@ class Chatbot:
             self._index = Index.open(self.settings)
         return self._index
 
-    @property
-    def extractive(self) -> ExtractiveAnswerer:
-        return ExtractiveAnswerer(self.index)
-
     @staticmethod
     def _extractive(state: dict) -> ExtractiveAnswerer:
         """The extractive answerer over the index this question was retrieved from (pinned in ``state``)."""

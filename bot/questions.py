@@ -163,7 +163,7 @@ def carries(sentence: str, kind: str | None, question: str = "") -> bool:
     names = proper_nouns(text, kind)
     if not names:
         return False
-    own = _question_names(question)
+    own = _question_keys(question)
     return any(not _same_name(n, own) for n in names)
 
 
@@ -172,7 +172,8 @@ def _same_name(name: str, known: set[str]) -> bool:
     return any(key == k or (len(key) >= 3 and (key in k or k in key)) for k in known)
 
 
-def _question_names(question: str) -> set[str]:
+def _question_keys(question: str) -> set[str]:
+    """Name keys of every word the question holds: an answer name must be none of them."""
     from index.tokenizing import tokenize, with_hangul_readings
 
     words = set(with_hangul_readings(tokenize(question)))
@@ -182,15 +183,10 @@ def _question_names(question: str) -> set[str]:
 
 
 def name_key(word: str) -> str:
-    """A script-independent key for a name when the bridge can make one (Ishiba = 石破 = 이시바)."""
-    try:
-        from index.bridging import name_key as bridge_key  # type: ignore[attr-defined]
-    except ImportError:
-        return unicodedata.normalize("NFKC", word).lower()
-    try:
-        return bridge_key(word) or unicodedata.normalize("NFKC", word).lower()
-    except Exception:
-        return unicodedata.normalize("NFKC", word).lower()
+    """A script-independent key for a name (Ishiba = 石破 = 이시바); the word itself when it is too short to key."""
+    from index.bridging import name_key as bridge_key
+
+    return bridge_key(word) or unicodedata.normalize("NFKC", word).lower()
 
 
 _PLACE_SUFFIX_KO = re.compile(r"(현|시|도|군|구|섬|항|기지|궁|공항|주)$")
