@@ -83,7 +83,9 @@ class ExtractiveAnswerer:
         self.index = index
         self.config = config or ExtractiveConfig()
 
-    def candidates(self, question: str, lang: str, retrieved: list[RetrievedPassage], focus: str | None = None) -> list[Candidate]:
+    def candidates(
+        self, question: str, lang: str, retrieved: list[RetrievedPassage], focus: str | None = None, terms: dict[str, float] | None = None
+    ) -> list[Candidate]:
         """Every sentence of the retrieved passages with its selection score, best first.
 
         ``focus`` (the latest question of a follow-up, e.g. "Where was it made?") is scored too; it is
@@ -96,7 +98,7 @@ class ExtractiveAnswerer:
             return []
         cfg = self.config
         asked = answer_type(focus or question, lang)
-        terms = query_terms(self.index.catalog, focus or question)
+        terms = query_terms(self.index.catalog, focus or question) if terms is None else terms
         cat = self.index.catalog
         own: np.ndarray | None = None
         if focus:
@@ -124,7 +126,8 @@ class ExtractiveAnswerer:
         from bot.questions import answer_type, near_duplicate
 
         cfg = self.config
-        ranked = self.candidates(question, lang, retrieved, focus)
+        terms = query_terms(self.index.catalog, focus or question)  # once: selection and the second-sentence test share it
+        ranked = self.candidates(question, lang, retrieved, focus, terms)
         if avoid:  # a follow-up asks about what the last answer said: look beside it, but don't repeat it
             said = {c.unit.unit_id: avoid.find(c.unit.text) for c in ranked if c.unit.text and c.unit.text in avoid}
             lead = min(said, key=said.get) if said else None  # the previous answer's first sentence
@@ -134,7 +137,6 @@ class ExtractiveAnswerer:
             ranked.sort(key=lambda c: -c.score)
         if not ranked or self.evidence(focus or question, lang, ranked) < cfg.refuse_below:
             return Draft(text=prompts.localized("refusal", lang), refused=True)
-        terms = query_terms(self.index.catalog, focus or question)
         first = ranked[0]
         chosen = [first]
         asked = answer_type(focus or question, lang) is not None
