@@ -108,7 +108,7 @@ def load_documents(settings: Settings) -> dict[str, str]:
 # ---------------------------------------------------------------- measuring helpers
 
 def percentile(values: list[float], q: float) -> float | None:
-    from bot.metrics import percentile as pct
+    from bot.evaluation.metrics import percentile as pct
 
     return pct(values, q)
 
@@ -155,7 +155,7 @@ def _dir_mb(path: Path) -> float:
 
 
 def _questions(n: int) -> list[str]:
-    from bot.evaluating import DEFAULT_DATASET, load_dataset
+    from bot.evaluation.datasets import DEFAULT_DATASET, load_dataset
 
     try:
         pool = [it["question"] for it in load_dataset(DEFAULT_DATASET) if not it.get("history")]

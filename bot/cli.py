@@ -287,7 +287,7 @@ def eval_cmd(settings: Settings, dataset: Path | None, out: Path, baseline: bool
     Every question goes through the same chain as `bot ask`; the report breaks the numbers down by
     question language and by question-language → document-language pair.
     """
-    from bot.evaluating import run_eval
+    from bot.evaluation.running import run_eval
 
     report = run_eval(settings, dataset=dataset, out_dir=out, baseline=baseline, split=split, progress=TqdmProgress())
     click.echo(report["markdown_summary"])

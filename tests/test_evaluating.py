@@ -157,7 +157,7 @@ def test_missing_dataset_says_what_to_pass(tmp_path):
 def test_split_of_is_a_fixed_hash_that_keeps_a_fact_together():
     import hashlib
 
-    from bot.evaluating import id_stem, split_of
+    from bot.evaluation.datasets import id_stem, split_of
 
     assert id_stem("en-helmet-02") == id_stem("ko-helmet-03") == id_stem("helmet") == "helmet"
     assert id_stem("en-unans-melania-01") == "unans-melania" and id_stem("ja-g7-01") == "g7"
@@ -171,7 +171,7 @@ def test_split_of_is_a_fixed_hash_that_keeps_a_fact_together():
 
 
 def test_default_sets_are_faq_dev_faq_test_and_userdocs():
-    from bot.evaluating import DEFAULT_DATASET, USERDOCS_DATASET, load_dataset, plan_sets, split_of
+    from bot.evaluation.datasets import DEFAULT_DATASET, USERDOCS_DATASET, load_dataset, plan_sets, split_of
 
     sets = plan_sets(None)
     assert [s.name for s in sets] == ["faq-dev", "faq-test", "userdocs"]
@@ -188,7 +188,7 @@ def test_default_sets_are_faq_dev_faq_test_and_userdocs():
 
 
 def test_eval_split_runs_one_half_of_a_dataset(seed_settings, tmp_path):
-    from bot.evaluating import split_of
+    from bot.evaluation.datasets import split_of
 
     dataset = write_dataset(tmp_path / "faq.jsonl")
     result = run_eval_cli("--dataset", str(dataset), "--split", "dev", "--out", str(tmp_path / "out"), index_dir=seed_settings.index_dir)
@@ -295,7 +295,7 @@ def test_baseline_without_its_extra_is_one_clear_error_before_any_question(seed_
     import importlib.util
 
     from index.errors import BotError
-    from bot.evaluating import run_eval
+    from bot.evaluation.running import run_eval
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "langchain_text_splitters" else real(name, *a))

@@ -1,9 +1,9 @@
-"""bot.metrics on small hand-made answers: the numbers the eval report is built from."""
+"""bot.evaluation.metrics on small hand-made answers: the numbers the eval report is built from."""
 from __future__ import annotations
 
 import pytest
 
-from bot.metrics import (
+from bot.evaluation.metrics import (
     ANSWER_TYPES,
     METRICS,
     aggregate,
@@ -326,3 +326,13 @@ def test_wilson_interval_and_ci_in_summaries():
     ci = aggregate(rows)["ci95"]
     assert ci["evidence_hit@1"] == list(wilson_interval(1, 2)) and ci["answer_hit"] == list(wilson_interval(1, 2))
     assert aggregate([rows[2]])["ci95"]["answer_hit"] is None  # nothing answerable, no interval
+
+
+def test_by_language_falls_back_to_the_detected_question_language():
+    """A dataset that leaves ``lang`` blank (or writes 'EN ') still fills the by-language table."""
+    rows = [
+        per_question({"refused": False, "language": "ko", "retrieved": []}, {"id": "a", "lang": "", "answerable": False}, read_source=str),
+        per_question({"refused": False, "language": "ja", "retrieved": []}, {"id": "b", "answerable": False}, read_source=str),
+        per_question({"refused": False, "language": "en", "retrieved": []}, {"id": "c", "lang": "EN ", "answerable": False}, read_source=str),
+    ]
+    assert set(report(rows)["by_lang"]) == {"ko", "ja", "en"}

@@ -18,6 +18,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import numpy as np
+
 K_VALUES = (1, 3, 5)
 
 #: Keys of a :func:`per_question` row that :func:`aggregate` averages.
@@ -154,7 +156,9 @@ def per_question(
 
     row: dict[str, Any] = {
         "id": item.get("id"),
-        "lang": item.get("lang"),
+        # The item's declared language, else the one the chain detected: a row without one would drop out of
+        # the by-language table, which then came out empty for datasets that leave ``lang`` blank.
+        "lang": (item.get("lang") or "").strip().lower() or result.get("language"),
         "doc_lang": doc_lang,
         "answer_type": item.get("answer_type"),
         "answerable": answerable,
@@ -183,13 +187,10 @@ def per_question(
 
 
 def percentile(values: list[float], q: float) -> float | None:
-    """Linear-interpolated percentile (numpy's default), q in [0, 100]; None for no values."""
-    vals = sorted(values)
-    if not vals:
+    """numpy's linear-interpolated percentile, q in [0, 100]; None for no values (numpy would warn and give nan)."""
+    if not values:
         return None
-    pos = (len(vals) - 1) * q / 100.0
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return vals[lo] + (vals[hi] - vals[lo]) * (pos - lo)
+    return float(np.percentile(np.asarray(values, dtype=float), q))
 
 
 #: Yes/no metrics whose means get a 95% interval in every summary (``ci95``).
