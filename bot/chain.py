@@ -50,17 +50,19 @@ class Chatbot:
 
     @property
     def index(self):
-        """The open index; reopened when ``bot index`` switched to a new catalog since (one small file read).
+        """The open index; reopened when ``bot index`` switched to a new catalog since (one small file read, or
+        one small request to the Chroma server in server mode, where another machine may have re-indexed).
 
         A long-running ``bot serve`` or ``bot chat`` thus answers from what was indexed last, and never
         from a catalog whose vectors clean-up has since removed.
         """
         from index.retrieving import Index
-        from index.storing import current_name
+        from index.storing import index_version
 
+        s = self.settings
         if self._index is None:
-            self._index = Index.open(self.settings)
-        elif getattr(self._index.catalog, "name", "") and current_name(self.settings.index_dir) not in (None, self._index.catalog.name):
+            self._index = Index.open(s)
+        elif getattr(self._index.catalog, "name", "") and index_version(s.index_dir, s.chroma_url, s.collection) not in (None, self._index.catalog.name):
             self._index = Index.open(self.settings)
         return self._index
 
@@ -68,6 +70,11 @@ class Chatbot:
     def _extractive(state: dict) -> ExtractiveAnswerer:
         """The extractive answerer over the index this question was retrieved from (pinned in ``state``)."""
         return ExtractiveAnswerer(state["index"])
+
+    @property
+    def chat_model(self):
+        """The chat model given at construction (a test's fake LLM, say), which a reopened Chatbot must reuse."""
+        return self._chat_model
 
     @property
     def llm(self) -> LLMAnswerer | None:
@@ -271,9 +278,9 @@ def open_chatbot(settings: Settings, *, build_if_missing: bool = True, progress:
     Only an index that was never built is built here; a damaged or deleted one raises BotError (rebuild),
     since silently re-indexing the default documents would answer from the wrong corpus.
     """
-    from index.storing import has_index
+    from index.storing import index_exists
 
-    if not has_index(settings.index_dir):
+    if not index_exists(settings.index_dir, settings.chroma_url, settings.collection):
         if not build_if_missing:
             raise BotError(f"No index at {settings.index_dir}. Build one first: bot index [PATH ...]")
         from index.indexing import run_index

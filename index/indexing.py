@@ -21,14 +21,27 @@ from index.storing import (
     TAG,
     Catalog,
     FileRecord,
+    Heartbeat,
+    Pointer,
     check_collection_name,
+    collect_catalogs,
     collect_garbage,
+    collect_server_garbage,
     current_dir,
+    embedded_not_server,
     index_id,
     open_client,
+    read_pointer,
     switch,
+    sync_from_server,
+    upload_catalog,
     vector_store,
     write_lock,
+    write_pointer,
+    writer_id,
+    writer_metadata,
+    GRACE_SECONDS,
+    _local_embedded_index,
 )
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -98,14 +111,28 @@ def run_index(
     found = list(dict.fromkeys(f.resolve() for f in found))  # a file and a link to it are one file
     index_dir = settings.index_dir
 
+    url, prefix = settings.chroma_url, settings.collection
     with write_lock(index_dir):
-        tag = index_id(index_dir)
         old: Catalog | None = None
         replaced: str | None = None  # the collection a rebuild supersedes
-        if not rebuild:
-            old = Catalog.load(index_dir)
+        pointer: Pointer | None = None  # server mode: the server's current index
+        replaced_server: set[str] = set()  # server mode: the collections a rebuild supersedes
+        if url:
+            if not rebuild and _local_embedded_index(index_dir):
+                raise embedded_not_server(index_dir, url)
+            client = open_client(index_dir, url)
+            pointer = read_pointer(client, prefix, url)
+            if pointer is not None and rebuild:
+                replaced_server = pointer.collections()
+            tag = pointer.index_id if pointer else uuid.uuid4().hex
+            if not rebuild:
+                old = sync_from_server(index_dir, url, prefix, client)
         else:
-            replaced = _previous_collection(index_dir)
+            tag = index_id(index_dir)
+            if not rebuild:
+                old = Catalog.load(index_dir)
+            else:
+                replaced = _previous_collection(index_dir)
         embedder = get_embedder(settings.embedding, threads=settings.threads)
         report.embedding = embedder.spec
         if old is not None:
@@ -114,20 +141,22 @@ def run_index(
                     f"The index at {index_dir} was built with '{old.embedding}' ({old.dim} dims), not '{embedder.spec}'. "
                     f"Rebuild it for the new model: bot index --rebuild --embedding {settings.embedding}"
                 )
-            if (old.chroma_url or None) != (settings.chroma_url or None):
+            if not url and old.chroma_url:
                 raise BotError(
                     f"The index at {index_dir} keeps its vectors in {redact_url(old.chroma_url) if old.chroma_url else 'the embedded store'}, "
                     f"not {redact_url(settings.chroma_url) if settings.chroma_url else 'the embedded store'}. "
                     "Use the same --chroma-url, or start fresh with --rebuild."
                 )
-        client = open_client(index_dir, settings.chroma_url)
+        if not url:
+            client = open_client(index_dir, None)
         checkpoint("read")
 
         records: dict[str, FileRecord] = dict(old.files) if old else {}
         found_set = {str(f) for f in found}
         for source, rec in list(records.items()):
             p = Path(rec.path)
-            if not p.exists() or (_under(p, roots) and str(p) not in found_set):
+            # On a server another machine may have indexed it: only what is missing under this run's roots goes.
+            if (not url and not p.exists()) or (_under(p, roots) and str(p) not in found_set):
                 report.removed.append(source)
                 del records[source]
 
@@ -199,14 +228,17 @@ def run_index(
             catalog = old
         else:
             collection = f"{settings.collection}-{uuid.uuid4().hex[:8]}"
-            store = vector_store(client, collection, embedder, metadata={TAG: tag})
+            writer = writer_id(index_dir)
+            store = vector_store(client, collection, embedder, metadata=writer_metadata(tag, writer) if url else {TAG: tag})
+            beat = Heartbeat([store._collection]) if url else (lambda: None)
+            step = _beating(progress, beat)
             embedded = {r.source for r in to_embed}
             kept = [cid for s, r in sorted(records.items()) if s not in embedded for cid in r.chroma_ids]
-            _copy(source_vectors, store._collection, kept, progress)
+            _copy(source_vectors, store._collection, kept, step)
             checkpoint("copy")
-            _embed(store, to_embed, progress)
+            _embed(store, to_embed, step)
             checkpoint("embed")
-            sparse_rows = _sparse(embedder, to_embed, progress) if use_sparse else {}
+            sparse_rows = _sparse(embedder, to_embed, step) if use_sparse else {}
             checkpoint("sparse")
             catalog = Catalog(
                 embedding=embedder.spec,
@@ -224,16 +256,33 @@ def run_index(
                 raise BotError(f"Writing the vectors failed ({written} stored for {len(catalog.units)} sentences); run bot index again.")
             name = catalog.write(index_dir)
             checkpoint("write")
+            if url:
+                upload_catalog(client, index_dir / name, f"{collection}-catalog", writer_metadata(tag, writer))
+                checkpoint("upload")
+                now = time.time()
+                previous = [] if pointer is None or rebuild else [
+                    {"version": pointer.version, "vectors": pointer.vectors, "catalog": pointer.catalog, "since": now},
+                    *(p for p in pointer.previous if now - float(p.get("since", 0)) < GRACE_SECONDS),
+                ]
+                pointer = Pointer(version=name, vectors=collection, catalog=f"{collection}-catalog", index_id=tag,
+                                  switched_at=now, previous=previous)
+                write_pointer(client, prefix, pointer)  # the switch: from here on every machine reads this run
+                checkpoint("server-switch")
             switch(index_dir, name)
             checkpoint("switch")
-        collect_garbage(
-            index_dir,
-            client,
-            catalog,
-            prefix=settings.collection,
-            embedded=not settings.chroma_url,
-            drop=(replaced,) if replaced and replaced != catalog.collection else (),
-        )
+        if url:
+            collect_catalogs(index_dir, catalog.name)
+            if pointer is not None:
+                collect_server_garbage(client, pointer, writer_id(index_dir), drop=replaced_server - pointer.collections())
+        else:
+            collect_garbage(
+                index_dir,
+                client,
+                catalog,
+                prefix=settings.collection,
+                embedded=True,
+                drop=(replaced,) if replaced and replaced != catalog.collection else (),
+            )
         checkpoint("collect")
 
     report.files = len(catalog.files)
@@ -242,6 +291,17 @@ def run_index(
     report.embedded_units = sum(len(r.units) for r in to_embed)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _beating(progress: Progress | None, beat: Callable[[], None]) -> Progress:
+    """Progress reports that also keep a server-mode writer's heartbeat going."""
+
+    def step(stage: str, done: int, total: int) -> None:
+        beat()
+        if progress:
+            progress(stage, done, total)
+
+    return step
 
 
 def _embed(store, fresh: list[FileRecord], progress: Progress | None, batch: int = 64) -> None:

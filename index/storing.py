@@ -1,4 +1,7 @@
-"""Where an index lives: vectors in Chroma (embedded directory or server), the rest in a local catalog.
+"""Where an index lives: vectors in Chroma (embedded directory or server), the rest in a catalog.
+
+Embedded mode keeps the catalog in ``--index-dir``. Server mode keeps everything on the Chroma
+server (see "server mode" below): ``--index-dir`` is then only a cache of the server's current catalog.
 
 The catalog (units, passages, tokens, keyword index, sparse vectors, manifest) is written to a fresh
 directory and switched in by replacing one small ``CURRENT`` file. Every run that changes the index
@@ -11,6 +14,7 @@ vector count is checked at open, so damage is reported ("rebuild") instead of an
 """
 from __future__ import annotations
 
+import base64
 import contextlib
 import fcntl
 import hashlib
@@ -20,6 +24,8 @@ import math
 import os
 import re
 import shutil
+import socket
+import threading
 import time
 import uuid
 from collections import Counter
@@ -115,21 +121,18 @@ def vector_store(client, collection: str, embedder, *, create: bool = True, meta
     )
 
 
-def open_vectors(index_dir: Path, chroma_url: str | None, catalog: "Catalog", embedder):
+def open_vectors(index_dir: Path, chroma_url: str | None, catalog: "Catalog", embedder, prefix: str = "seedbot"):
     """The catalog's own collection, checked to hold exactly its vectors; never creates one.
 
     A deleted store, an embedded index asked through --chroma-url, or a half-written collection would
     otherwise answer with every vector score 0.
     """
     if chroma_url and not catalog.chroma_url:
-        raise BotError(
-            f"The index at {index_dir} keeps its vectors in the embedded store, not in a Chroma server. "
-            f"Drop --chroma-url (and BOT_CHROMA_URL) to query it, or index into the server: "
-            f"bot index --rebuild --chroma-url {redact_url(chroma_url)} --index-dir {index_dir}"
-        )
+        raise embedded_not_server(index_dir, chroma_url)
     url = chroma_url or catalog.chroma_url
     client = open_client(index_dir, url, create=False)
     where = redact_url(url) if url else "the embedded store"
+    hurt = (lambda what: server_damaged(url, prefix, what)) if chroma_url else (lambda what: damaged(index_dir, what))
     try:
         store = vector_store(client, catalog.collection, embedder, create=False)
         count = store._collection.count()
@@ -137,10 +140,10 @@ def open_vectors(index_dir: Path, chroma_url: str | None, catalog: "Catalog", em
         raise
     except Exception as exc:
         if _is_not_found(exc):
-            raise damaged(index_dir, f"its vectors, collection {catalog.collection}, are not in {where}") from None
-        raise damaged(index_dir, f"its vectors in {where} cannot be read: {type(exc).__name__}") from None
+            raise hurt(f"its vectors, collection {catalog.collection}, are not in {where}") from None
+        raise hurt(f"its vectors in {where} cannot be read: {type(exc).__name__}") from None
     if count != len(catalog.units):
-        raise damaged(index_dir, f"{count} vectors in {where} for {len(catalog.units)} sentences")
+        raise hurt(f"{count} vectors in {where} for {len(catalog.units)} sentences")
     return store
 
 
@@ -497,24 +500,7 @@ def collect_garbage(index_dir: Path, client, current: "Catalog", *, prefix: str,
     index's id (or, in the private embedded store, named with our prefix) go when no kept catalog
     names them; ``drop`` names ones to drop at once (what a --rebuild replaced).
     """
-    now = time.time() if now is None else now
-    keep = {current.collection}
-    for d in sorted(index_dir.glob("catalog-*")):
-        if d.name == current.name:
-            (d / SUPERSEDED).unlink(missing_ok=True)  # a run killed between marking and switching
-            continue
-        try:
-            since = float((d / SUPERSEDED).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            since = None
-        if not _CATALOG_NAME.fullmatch(d.name) or since is None or now - since > GRACE_SECONDS:
-            shutil.rmtree(d, ignore_errors=True)
-            continue
-        try:
-            keep.add(json.loads((d / "manifest.json").read_text(encoding="utf-8"))["collection"])
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-    keep = (keep - set(drop)) | {current.collection}
+    keep = (collect_catalogs(index_dir, current.name, now=now) - set(drop)) | {current.collection}
     tag = index_id(index_dir)
     dropped = []
     for col in client.list_collections():
@@ -528,6 +514,35 @@ def collect_garbage(index_dir: Path, client, current: "Catalog", *, prefix: str,
             except Exception:  # gone already, or the server refuses: the next run tries again
                 pass
     return dropped
+
+
+def collect_catalogs(index_dir: Path, current: str, *, now: float | None = None, unfinished: bool = True) -> set[str]:
+    """Remove catalog directories past their grace; returns the collections the kept ones name.
+
+    ``unfinished``: also remove directories that were never current (only a writer holding the
+    write lock may: for anyone else they may be a run between its write and its switch).
+    """
+    now = time.time() if now is None else now
+    keep: set[str] = set()
+    for d in sorted(index_dir.glob("catalog-*")):
+        if d.name == current:
+            if unfinished:
+                (d / SUPERSEDED).unlink(missing_ok=True)  # a run killed between marking and switching
+            continue
+        try:
+            since = float((d / SUPERSEDED).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            since = None
+        if since is None and not unfinished:
+            continue
+        if not _CATALOG_NAME.fullmatch(d.name) or since is None or now - since > GRACE_SECONDS:
+            shutil.rmtree(d, ignore_errors=True)
+            continue
+        try:
+            keep.add(json.loads((d / "manifest.json").read_text(encoding="utf-8"))["collection"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    return keep
 
 
 @contextlib.contextmanager
@@ -560,3 +575,308 @@ def _fsync_dir(path: Path) -> None:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+# ---------------------------------------------------------------- server mode
+#
+# With --chroma-url the Chroma server is the one source of truth. A run writes its vectors to a fresh
+# collection and its catalog (the same files.jsonl and sparse.npz the embedded mode keeps: sentence
+# text, offsets, language, passage ids, tokens, sparse indices and values; and the manifest with model,
+# dimension and checksums) as base64 chunks to a second fresh collection, then switches one small
+# pointer record last: the metadata of the collection ``<prefix>-current``, which names the index
+# version (the catalog name) and both collections. Chroma replaces a collection's metadata in one
+# write, so readers see the old pointer or the new one. Any machine then loads the catalog into its
+# ``--index-dir`` (a cache keyed by that version), rebuilds the BM25 index from the stored tokens in
+# memory, and notices a new version by reading the pointer again.
+
+POINTER_SUFFIX = "-current"
+SERVER_FORMAT = 1
+WRITER_TIMEOUT = 300.0  # a writer's collections not refreshed for this long belong to a dead run
+HEARTBEAT_SECONDS = 30.0
+BLOB_CHUNK = 3 * 2**18  # raw bytes per record: 1 MiB of base64, in metadata (documents get a slow full-text index)
+SERVER_FILES = ("files.jsonl", "sparse.npz", "manifest.json")
+_CLIENTS: dict[str, Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+@dataclass
+class Pointer:
+    """The server's record of its current index: what a reader needs to find everything else."""
+
+    version: str  # the catalog name; also the name of its cached directory
+    vectors: str
+    catalog: str
+    index_id: str
+    switched_at: float = 0.0
+    previous: list[dict[str, Any]] = field(default_factory=list)  # superseded ones still in their grace
+
+    def collections(self) -> set[str]:
+        return {self.vectors, self.catalog}
+
+
+def pointer_name(prefix: str) -> str:
+    return prefix + POINTER_SUFFIX
+
+
+def server_client(chroma_url: str):
+    """One HTTP client per server URL for the process (its heartbeat checked once, when made)."""
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(chroma_url)
+        if client is None:
+            client = _CLIENTS[chroma_url] = open_client(Path("."), chroma_url)
+        return client
+
+
+def server_index_name(chroma_url: str, prefix: str) -> str:
+    return f"the Chroma server {redact_url(chroma_url)} (collection prefix {prefix!r})"
+
+
+def server_damaged(chroma_url: str, prefix: str, what: str) -> BotError:
+    return BotError(
+        f"The index on {server_index_name(chroma_url, prefix)} is damaged ({what}). "
+        f"Rebuild it: bot index --rebuild --chroma-url {redact_url(chroma_url)}"
+    )
+
+
+def read_pointer(client, prefix: str, chroma_url: str = "") -> Pointer | None:
+    """The server's pointer, or None where no index was ever completed there (BotError when damaged)."""
+    try:
+        meta = client.get_collection(pointer_name(prefix), embedding_function=None).metadata or {}
+    except Exception as exc:
+        if _is_not_found(exc):
+            return None
+        raise BotError(f"Cannot read the index pointer on {server_index_name(chroma_url, prefix)} ({type(exc).__name__}).") from None
+    try:
+        if meta.get("format") != SERVER_FORMAT:
+            raise BotError(
+                f"The index on {server_index_name(chroma_url, prefix)} has server format {meta.get('format')} "
+                f"but this version reads {SERVER_FORMAT}. Rebuild it: bot index --rebuild --chroma-url {redact_url(chroma_url)}"
+            )
+        ptr = Pointer(
+            version=str(meta["version"]), vectors=str(meta["vectors"]), catalog=str(meta["catalog"]),
+            index_id=str(meta["index_id"]), switched_at=float(meta.get("switched_at", 0.0)),
+            previous=list(json.loads(meta.get("previous") or "[]")),
+        )
+    except BotError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise server_damaged(chroma_url, prefix, f"its pointer record is unreadable: {type(exc).__name__}") from None
+    if not _CATALOG_NAME.fullmatch(ptr.version) or not re.fullmatch(r"[0-9a-f]{32}", ptr.index_id):
+        raise server_damaged(chroma_url, prefix, "its pointer names no valid version")
+    return ptr
+
+
+def write_pointer(client, prefix: str, ptr: Pointer) -> None:
+    """Switch the server to ``ptr`` in one metadata write: the last step of a run."""
+    meta = {
+        "format": SERVER_FORMAT, "version": ptr.version, "vectors": ptr.vectors, "catalog": ptr.catalog,
+        "index_id": ptr.index_id, "switched_at": ptr.switched_at, "previous": json.dumps(ptr.previous),
+    }
+    col = client.get_or_create_collection(pointer_name(prefix), embedding_function=None)
+    col.modify(metadata=meta)
+
+
+def writer_id(index_dir: Path) -> str:
+    """Who wrote a collection: a run from the same machine and directory as ours, under our lock, is dead."""
+    return f"{socket.gethostname()}:{Path(index_dir).resolve()}"
+
+
+def writer_metadata(tag: str, writer: str, **extra: Any) -> dict[str, Any]:
+    return {TAG: tag, "writer": writer, "alive_at": time.time(), **extra}
+
+
+class Heartbeat:
+    """Refreshes ``alive_at`` on a running writer's collections, so other machines' clean-up leaves them alone."""
+
+    def __init__(self, collections: list, every: float = HEARTBEAT_SECONDS):
+        self.collections, self.every, self.last = collections, every, time.monotonic()
+
+    def __call__(self) -> None:
+        if time.monotonic() - self.last < self.every:
+            return
+        self.last = time.monotonic()
+        for col in self.collections:
+            try:
+                col.modify(metadata={**(col.metadata or {}), "alive_at": time.time()})
+            except Exception:  # a missed beat only risks collection after WRITER_TIMEOUT; the next one retries
+                pass
+
+
+def upload_catalog(client, directory: Path, collection: str, metadata: dict[str, Any]) -> None:
+    """Write a catalog directory's files to ``collection`` as base64 chunks; the manifest drops the bm25 files
+    (readers rebuild BM25 from the stored tokens) and keeps the checksums of the others."""
+    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    manifest["checksums"] = {rel: d for rel, d in manifest["checksums"].items() if rel in SERVER_FILES}
+    blobs = {rel: (directory / rel).read_bytes() for rel in manifest["checksums"]}
+    blobs["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+    col = client.create_collection(collection, metadata={**metadata, "kind": "catalog"}, embedding_function=None)
+    ids, metas = [], []
+    for rel, data in blobs.items():
+        parts = max(1, math.ceil(len(data) / BLOB_CHUNK))
+        for i in range(parts):
+            chunk = base64.b64encode(data[i * BLOB_CHUNK : (i + 1) * BLOB_CHUNK]).decode("ascii")
+            ids.append(f"{rel}:{i:06d}")
+            metas.append({"file": rel, "part": i, "parts": parts, "data": chunk})
+    for i in range(0, len(ids), 8):
+        col.add(ids=ids[i : i + 8], embeddings=[[1.0]] * len(ids[i : i + 8]), metadatas=metas[i : i + 8])
+    if col.count() != len(ids):
+        raise BotError(f"Writing the catalog to the server failed ({col.count()} of {len(ids)} parts stored); run bot index again.")
+
+
+def download_catalog(client, ptr: Pointer, target: Path, chroma_url: str, prefix: str) -> None:
+    """Write the server's catalog into directory ``target`` (which must not exist), checking every checksum."""
+    try:
+        col = client.get_collection(ptr.catalog, embedding_function=None)
+        total = col.count()
+        parts: dict[str, dict[int, str]] = {}
+        counts: dict[str, int] = {}
+        for offset in range(0, total, 8):
+            got = col.get(include=["metadatas"], limit=8, offset=offset)
+            for meta in got["metadatas"]:
+                parts.setdefault(meta["file"], {})[int(meta["part"])] = meta["data"]
+                counts[meta["file"]] = int(meta["parts"])
+    except BotError:
+        raise
+    except Exception as exc:
+        if _is_not_found(exc):
+            raise server_damaged(chroma_url, prefix, f"its catalog, collection {ptr.catalog}, is missing") from None
+        raise BotError(f"Cannot read the catalog from {server_index_name(chroma_url, prefix)} ({type(exc).__name__}).") from None
+    files: dict[str, bytes] = {}
+    for rel, chunks in parts.items():
+        if rel not in SERVER_FILES or sorted(chunks) != list(range(counts[rel])):
+            raise server_damaged(chroma_url, prefix, f"catalog part {rel!r} is incomplete or unknown")
+        files[rel] = b"".join(base64.b64decode(chunks[i]) for i in range(counts[rel]))
+    try:
+        manifest = json.loads(files["manifest.json"])
+        checksums = manifest["checksums"]
+    except (KeyError, ValueError, TypeError):
+        raise server_damaged(chroma_url, prefix, "its manifest is missing or unreadable") from None
+    if manifest.get("collection") != ptr.vectors or "files.jsonl" not in checksums:
+        raise server_damaged(chroma_url, prefix, "its manifest does not match its pointer")
+    for rel, digest in checksums.items():
+        if rel not in files or _sha256(files[rel]) != digest:
+            raise server_damaged(chroma_url, prefix, f"{rel} does not match its checksum")
+    tmp = target.with_name(target.name + f".{uuid.uuid4().hex[:6]}.tmp")
+    tmp.mkdir(parents=True)
+    for rel, data in files.items():
+        (tmp / rel).write_bytes(data)
+        _fsync(tmp / rel)
+    tmp.rename(target)
+    _fsync_dir(target.parent)
+
+
+@contextlib.contextmanager
+def _cache_lock(index_dir: Path) -> Iterator[None]:
+    """Processes sharing one cache directory fetch a version once: the others wait, then find it there."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".cache-lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _local_embedded_index(index_dir: Path) -> bool:
+    """True where ``index_dir`` holds an embedded index: a server must not quietly replace it in the cache."""
+    try:
+        name = current_name(index_dir)
+    except BotError:
+        return False
+    if name is None:
+        return False
+    try:
+        return not json.loads((index_dir / name / "manifest.json").read_text(encoding="utf-8")).get("chroma_url")
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def embedded_not_server(index_dir: Path, chroma_url: str) -> BotError:
+    return BotError(
+        f"The index at {index_dir} keeps its vectors in the embedded store, not in a Chroma server. "
+        f"Drop --chroma-url (and BOT_CHROMA_URL) to query it, or index into the server: "
+        f"bot index --rebuild --chroma-url {redact_url(chroma_url)} --index-dir {index_dir}"
+    )
+
+
+def sync_from_server(index_dir: Path, chroma_url: str, prefix: str, client=None) -> Catalog | None:
+    """The server's current catalog, from the local cache when it holds that version (fetched otherwise).
+
+    None where the server has no index under ``prefix``. A damaged cached copy is fetched again.
+    """
+    client = client or open_client(index_dir, chroma_url)
+    ptr = read_pointer(client, prefix, chroma_url)
+    if ptr is None:
+        return None
+    with _cache_lock(index_dir):
+        directory = index_dir / ptr.version
+        cat = None
+        if directory.is_dir():
+            try:
+                cat = Catalog._load_dir(index_dir, ptr.version)
+            except (BotError, FileNotFoundError):
+                shutil.rmtree(directory, ignore_errors=True)
+        if cat is None:
+            download_catalog(client, ptr, directory, chroma_url, prefix)
+            try:
+                cat = Catalog._load_dir(index_dir, ptr.version)
+            except (BotError, FileNotFoundError) as exc:
+                raise server_damaged(chroma_url, prefix, str(exc)) from None
+        if _read_pointer(index_dir) != ptr.version:
+            switch(index_dir, ptr.version)
+        collect_catalogs(index_dir, ptr.version, unfinished=False)
+    return cat
+
+
+def load_catalog(index_dir: Path, chroma_url: str | None, prefix: str) -> Catalog | None:
+    """The current catalog in either mode; None only where no index was ever completed (BotError when damaged)."""
+    if not chroma_url:
+        return Catalog.load(index_dir)
+    if _local_embedded_index(index_dir):
+        raise embedded_not_server(index_dir, chroma_url)
+    return sync_from_server(index_dir, chroma_url, prefix)
+
+
+def index_version(index_dir: Path, chroma_url: str | None, prefix: str) -> str | None:
+    """The current index version (the catalog name): the local ``CURRENT``, or the server's pointer.
+
+    One small file read, or one small request to the server: cheap enough to check before every question.
+    """
+    if not chroma_url:
+        return current_name(index_dir)
+    ptr = read_pointer(server_client(chroma_url), prefix, chroma_url)
+    return None if ptr is None else ptr.version
+
+
+def index_exists(index_dir: Path, chroma_url: str | None, prefix: str) -> bool:
+    """False only where no index was ever completed, locally or on the server."""
+    if not chroma_url:
+        return has_index(index_dir)
+    if _local_embedded_index(index_dir):
+        return True  # opening it then says it is embedded: never build over it silently
+    return index_version(index_dir, chroma_url, prefix) is not None
+
+
+def collect_server_garbage(client, ptr: Pointer, writer: str, *, drop: set[str] = frozenset(), now: float | None = None) -> list[str]:
+    """Drop this index's collections that neither the pointer nor a superseded version in its grace names,
+    once their writer is known dead: our own directory's (we hold its lock) or silent for ``WRITER_TIMEOUT``.
+    ``drop`` names finished ones to drop at once (what a --rebuild replaced)."""
+    now = time.time() if now is None else now
+    keep = ptr.collections() | {c for p in ptr.previous for c in (p.get("vectors"), p.get("catalog")) if c}
+    dropped = []
+    for col in client.list_collections():
+        name = getattr(col, "name", col)
+        meta = getattr(col, "metadata", None) or {}
+        if meta.get(TAG) != ptr.index_id or name in keep:
+            continue
+        try:
+            alive = float(meta.get("alive_at", 0.0))
+        except (TypeError, ValueError):
+            alive = 0.0
+        if name in drop or meta.get("writer") == writer or now - alive > WRITER_TIMEOUT:
+            try:
+                client.delete_collection(name)
+                dropped.append(name)
+            except Exception:  # gone already: another machine collected it
+                pass
+    return dropped
