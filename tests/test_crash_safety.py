@@ -348,12 +348,20 @@ def test_server_mode_collects_its_own_leftovers_and_nothing_else(tmp_path, chrom
     foreign.add(ids=["x"], embeddings=[[0.1] * 384])
     run_index(s, [docs])
     first = Catalog.load(s.index_dir).collection
+    finished = {first, f"{first}-catalog", f"{s.collection}-current", foreign.name}  # vectors, catalog, pointer
+    assert collections(s) == finished
     kill_at("after:embed", s, docs, rebuild=True)
     assert answers(s) == reference["v1"]
-    assert len(collections(s)) == 3
+    assert len(collections(s)) == 5  # the killed run's vectors
+    kill_at("after:upload", s, docs, rebuild=True)  # its vectors and catalog written, the pointer not switched
+    assert answers(s) == reference["v1"]
+    assert answers(s.replace(index_dir=tmp_path / "elsewhere")) == reference["v1"]  # a fresh machine: the old index
+    assert len(collections(s)) == 7
     run_index(s, [docs])
-    assert collections(s) == {first, foreign.name}
-    client.delete_collection(first)  # vectors lost on the server
+    assert collections(s) == finished
+    kill_at("after:server-switch", s, write_v2(docs))  # switched on the server, not yet in this machine's cache
+    assert answers(s) == reference["v2"]
+    client.delete_collection(Catalog.load(s.index_dir).collection)  # vectors lost on the server
     with pytest.raises(BotError, match=r"not in http://.*bot index --rebuild"):
         Index.open(s)
     client.delete_collection(foreign.name)
