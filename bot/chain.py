@@ -77,6 +77,11 @@ class Chatbot:
         return self._chat_model
 
     @property
+    def chat_model(self):
+        """The chat model given at construction (a test's fake LLM, say), which a reopened Chatbot must reuse."""
+        return self._chat_model
+
+    @property
     def llm(self) -> LLMAnswerer | None:
         if self._llm is None and (self._chat_model is not None or is_llm(self.settings.llm)):
             model = self._chat_model or build_chat_model(self.settings.llm, self.settings)

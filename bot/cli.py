@@ -271,7 +271,13 @@ def serve(settings: Settings, host: str, port: int) -> None:
     """Open the chatbot in the browser (Gradio)."""
     from bot.webapp import launch
 
-    launch(settings, host=host, port=port)
+    def say(message: str, warning: bool = False) -> None:
+        if warning:
+            click.secho(message, fg="yellow", err=True)
+        else:
+            click.echo(message, err=not message.startswith("seedbot is running"))
+
+    launch(settings, host=host, port=port, say=say)
 
 
 @cli.command("eval")
@@ -279,14 +285,22 @@ def serve(settings: Settings, host: str, port: int) -> None:
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("eval-out"), show_default=True, help="Folder for results.jsonl, report.json, report.md and the plot.")
 @click.option("--baseline", is_flag=True, help="Also run the LangChain tutorial pipeline (1000/200 chunks, dense k=4) and compare.")
 @click.option("--split", type=click.Choice(["dev", "test", "all"]), default="all", show_default=True, help="dev: faq-dev only (tune on this); test: faq-test and userdocs (held out); all: every set.")
+@click.option("--from-feedback", "feedback", type=click.Path(path_type=Path, dir_okay=False), help="Instead of scoring: turn the web UI's marked answers (<index-dir>/feedback.jsonl) into candidate FAQ items in --out for review.")
 @answer_options
 @index_options
-def eval_cmd(settings: Settings, dataset: Path | None, out: Path, baseline: bool, split: str) -> None:
+def eval_cmd(settings: Settings, dataset: Path | None, out: Path, baseline: bool, split: str, feedback: Path | None) -> None:
     """Score the bot on a FAQ set: retrieval hits, answers, refusals, citation validity, latency.
 
     Every question goes through the same chain as `bot ask`; the report breaks the numbers down by
     question language and by question-language → document-language pair.
     """
+    if feedback is not None:
+        from bot.evaluation.feedback import write_candidates
+
+        done = write_candidates(feedback, out)
+        click.echo(f"{done['candidates']} candidate FAQ items (thumbs up), {done['to_review']} to review (thumbs down or uncited).")
+        click.echo("Wrote " + ", ".join(done["written"]))
+        return
     from bot.evaluation.running import run_eval
 
     report = run_eval(settings, dataset=dataset, out_dir=out, baseline=baseline, split=split, progress=TqdmProgress())

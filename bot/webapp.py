@@ -1,29 +1,52 @@
 """``bot serve``: the Gradio web UI, a thin shell over :class:`bot.chain.Chatbot` like the CLI.
 
-Everything that comes from a document, a file name, the user or the model is ``html.escape``d before it
-reaches the page, so a document containing ``<script>`` or markup shows as text and never runs.
-Conversation history lives in a per-session ``gr.State``; the one Chatbot is shared (it holds no history).
+The page's layout and event handlers live here; HTML rendering, uploads, feedback, the interface's words and the
+CSS/JS assets are in :mod:`bot.web`. The conversation being answered lives in a per-session ``gr.State`` (so API
+clients get per-session history too); the browser keeps every conversation in its own ``localStorage``
+(``gr.BrowserState``, encrypted with this index's secret), so they survive a reload and no other browser sees them.
+The one Chatbot is shared (it holds no history).
 """
 from __future__ import annotations
 
+import dataclasses
 import errno
 import html
 import logging
-import os
-import re
-import shutil
+import secrets
 import socket
-import stat
-import tempfile
 import threading
 import time
+import uuid
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Iterator
 
 import gradio as gr  # analytics stay off: every Blocks here passes analytics_enabled=False
 
 from bot.chain import Chatbot, open_chatbot, validate_question
-from bot.citing import MARKER
+from bot.web.feedback import append_feedback, feedback_record
+from bot.web.render import (  # noqa: F401  (re-exported: tests and scripts import them from here)
+    LANG_NAMES,
+    chat_messages,
+    document_html,
+    document_rows,
+    index_html,
+    passage_html,
+    public_message,
+    render_answer,
+    sources_empty,
+    sources_html,
+)
+from bot.web.strings import UI_LANGUAGES, strings, ui_language
+from bot.web.uploads import (  # noqa: F401
+    MAX_UPLOAD_FILES,
+    UPLOAD_TYPES,
+    check_uploads,
+    is_upload,
+    remove_upload,
+    store_uploads,
+    upload_folder,
+)
 from index.errors import BotError
 from index.settings import Settings
 from index.types import AnswerResult, Citation
@@ -35,10 +58,10 @@ EXAMPLES = [
     "이시바 총리는 트럼프에게 무엇을 선물했나?",
     "高市首相とトランプ大統領の電話会談はいつ行われた？",
 ]
-UPLOAD_TYPES = (".txt", ".md", ".pdf")
-MAX_UPLOAD_FILES = 20  # per request; more is refused as a whole, nothing half-added
 STAGES = {"read": "Reading files", "embed": "Embedding sentences", "sparse": "Sparse term vectors"}
-LANG_NAMES = {"en": "English", "ko": "한국어", "ja": "日本語", "other": "other"}
+SOURCES_EMPTY = sources_empty("en")
+MAX_CONVERSATIONS = 50  # kept in the browser; the oldest go first
+INDEXING_WAIT_S = 900  # a question asked during indexing waits at most this long for it
 
 # System fonts only (no web-font downloads: the app must work offline), CJK faces for Korean and Japanese.
 FONT_STACK = [
@@ -47,362 +70,89 @@ FONT_STACK = [
 ]
 MONO_STACK = ["Noto Sans Mono CJK KR", "ui-monospace", "SFMono-Regular", "Consolas", "monospace"]
 
-CSS = """
-.gradio-container { max-width: 1500px !important; }
-#app-head { align-items: center; gap: .75rem; padding: 0 .25rem 0 2.25rem; }
-#app-title > div, #app-title .prose { display: flex; align-items: baseline; gap: .9rem; min-width: 0; }
-#app-title h1 { font-size: 1.3rem; margin: 0; }
-#app-title p { margin: 0; color: var(--body-text-color-subdued); font-size: .9rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-#panel-btn { white-space: nowrap; flex: none !important; width: auto !important; }
-#ask-row { align-items: stretch; }
-#ask-row button { min-width: 0; }
-#sources { max-height: calc(100vh - 130px); overflow-y: auto !important; padding-right: .35rem; }
-.src-empty { color: var(--body-text-color-subdued); padding: .75rem; line-height: 1.6; }
-.turn { margin: 0 0 .75rem 0; }
-.turn > summary, .turn-head { cursor: pointer; font-size: .85rem; color: var(--body-text-color-subdued);
-  margin: 0 0 .4rem 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.turn-head { cursor: default; }
-.turn-head b, .turn > summary b { color: var(--body-text-color); }
-.card { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: .55rem .75rem;
-  margin: 0 0 .55rem 0; background: var(--background-fill-secondary); scroll-margin: 12px; }
-.card.flash { animation: flash 1.6s ease-out; }
-@keyframes flash { from { box-shadow: 0 0 0 3px var(--color-accent); } to { box-shadow: 0 0 0 0 transparent; } }
-.card header { display: flex; gap: .5rem; align-items: baseline; font-size: .8rem; margin-bottom: .3rem; }
-.card .num { font-weight: 700; color: var(--color-accent); }
-.card .anchor { display: none; }
-.card .file { font-weight: 600; overflow-wrap: anywhere; }
-.card .lang { color: var(--body-text-color-subdued); white-space: nowrap; margin-left: auto; }
-.card .passage { margin: 0; font-size: .9rem; line-height: 1.65; white-space: pre-wrap; overflow-wrap: anywhere; }
-.card mark { background: #fde68a; color: #111; padding: 0 .1em; border-radius: 3px; }
-.card.evidence { border-style: dashed; }
-.note { font-size: .85rem; color: var(--body-text-color-subdued); margin: .2rem 0 .5rem 0; }
-:lang(ko) { font-family: "Noto Sans CJK KR", "Apple SD Gothic Neo", "Malgun Gothic", sans-serif; }
-:lang(ja) { font-family: "Noto Sans CJK JP", "Hiragino Sans", "Yu Gothic UI", "Meiryo", sans-serif; }
-a.cite, .message a[href^="#src-"] { text-decoration: none; font-weight: 600; font-size: .85em; }
-#index-info table { width: 100%; font-size: .8rem; border-collapse: collapse; }
-#index-info .doc { display: flex; gap: .5rem; font-size: .8rem; padding: .15rem 0; border-top: 1px solid var(--border-color-primary); }
-#index-info .doc.head { color: var(--body-text-color-subdued); border-top: none; }
-#index-info .doc .name { flex: 1; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-#index-info .doc .meta { white-space: nowrap; color: var(--body-text-color-subdued); }
-#index-info .stats { font-size: .9rem; line-height: 1.6; margin-bottom: .4rem; }
-#chat button.example { border: 1px solid var(--border-color-primary); border-radius: 10px; }
-#upload-status { font-size: .85rem; }
-#upload-status .err { color: var(--error-text-color, #b91c1c); }
-"""
 
-# A click on [n] in an answer brings that answer's source card into view (opening an older turn's group).
-HEAD = """
-<script>
-document.addEventListener("click", function (e) {
-  var a = e.target && e.target.closest ? e.target.closest('a[href^="#src-"]') : null;
-  if (!a) return;
-  e.preventDefault(); e.stopPropagation();
-  var target = document.getElementById(a.getAttribute("href").slice(1));
-  if (!target) return;
-  var card = target.closest(".card") || target;
-  var group = card.closest("details"); if (group) group.open = true;
-  card.scrollIntoView({behavior: "smooth", block: "nearest"});
-  card.classList.remove("flash"); void card.offsetWidth; card.classList.add("flash");
-}, true);
-</script>
-"""
-
-SOURCES_EMPTY = (
-    '<div class="src-empty">Sources appear here after you ask: the file, its language and the passage, '
-    "with the cited sentence highlighted. Click a <b>[n]</b> in an answer to jump to its source.</div>"
-)
+def _asset(name: str) -> str:
+    return files("bot.web").joinpath(f"static/{name}").read_text(encoding="utf-8")
 
 
-# ---------------------------------------------------------------- rendering (pure functions)
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~>])")
+# ---------------------------------------------------------------- conversations as the browser keeps them
 
 
-def _md_literal(text: str) -> str:
-    """Escaped HTML with Markdown punctuation backslashed: quoted document text shows exactly as written."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+def result_from_dict(d: dict) -> AnswerResult:
+    """An :class:`AnswerResult` back from its JSON form (as stored in the browser); unknown keys are ignored."""
+    fields = {f.name for f in dataclasses.fields(AnswerResult)}
+    cite_fields = {f.name for f in dataclasses.fields(Citation)}
+    kw = {k: v for k, v in d.items() if k in fields and k not in ("citations", "evidence", "retrieved")}
+    for key in ("citations", "evidence"):
+        kw[key] = [Citation(**{k: v for k, v in c.items() if k in cite_fields}) for c in d.get(key) or []]
+    return AnswerResult(**kw)
 
 
-def render_answer(result: AnswerResult, turn: int) -> str:
-    """The answer for the chat: escaped, with each ``[n]`` an anchor link to its source card."""
-    cited = {c.n for c in result.citations}
-    literal = result.answerer == "extractive" or result.refused  # verbatim sentences: no Markdown
-
-    def text(s: str) -> str:
-        return _md_literal(s) if literal else html.escape(s, quote=False)
-
-    def link(m: re.Match) -> str:
-        nums = [int(n) for n in re.split(r"\s*,\s*", m.group(1))]
-        return "".join(
-            f'<a class="cite" href="#src-{turn}-{n}">[{n}]</a>' if n in cited else html.escape(f"[{n}]") for n in nums
-        )
-
-    out, pos = [], 0
-    for m in MARKER.finditer(result.answer):
-        out.append(text(result.answer[pos : m.start()]))
-        out.append(link(m))
-        pos = m.end()
-    out.append(text(result.answer[pos:]))
-    body = "".join(out)
-    notes = f'\n\n<small class="lang-note">{html.escape(result.note)}</small>' if result.note else ""
-    notes += "".join(f"\n\n<small>⚠ {html.escape(w)}</small>" for w in result.warnings)
-    return body + notes
+def _stored_turn(turn: dict) -> dict:
+    result = turn["result"].to_dict()
+    result.pop("retrieved", None)  # the ranked list is for the JSON view; the browser keeps what the page shows
+    return {"id": turn["id"], "question": turn["question"], "result": result}
 
 
-def passage_html(catalog, citations: list[Citation]) -> str:
-    """The passage the citations quote, escaped, each cited sentence in a ``<mark>``."""
-    first = citations[0]
-    passage = catalog.passages.get(first.passage_id) if catalog is not None else None
-    if passage is None:  # not in this catalog (re-indexed since): show the quotes alone
-        return " … ".join(f"<mark>{html.escape(c.text or c.quote)}</mark>" for c in citations)
-    parts, marked = [], 0
-    for uid in passage.unit_ids:
-        unit = catalog.units[catalog.unit_index[uid]]
-        if any(unit.start < c.end and c.start < unit.end for c in citations):
-            parts.append(f"<mark>{html.escape(unit.text.strip())}</mark>")
-            marked += 1
-        elif unit.text.strip():
-            parts.append(html.escape(unit.text.strip()))
-    if not marked:
-        parts.insert(0, f"<mark>{html.escape(first.text or first.quote)}</mark>")
-    return ("" if passage.lang == "ja" else " ").join(parts)
-
-
-def _card(catalog, citations: list[Citation], turn: int, kind: str = "src") -> str:
-    """One card per cited passage; every ``[n]`` quoting it gets an anchor id inside the card."""
-    first = citations[0]
-    lang = first.lang or "other"
-    nums = "".join(f'<span class="num" title="score {c.score:.2f}">[{c.n}]</span>' for c in citations)
-    anchors = "".join(f'<a class="anchor" id="{kind}-{turn}-{c.n}"></a>' for c in citations[1:])
-    return (
-        f'<article class="card{" evidence" if kind != "src" else ""}" id="{kind}-{turn}-{first.n}">{anchors}'
-        f'<header>{nums}<span class="file">{html.escape(first.source)}</span>'
-        f'<span class="lang">{html.escape(LANG_NAMES.get(lang, lang))}</span></header>'
-        f'<p class="passage" lang="{html.escape(lang)}">{passage_html(catalog, citations)}</p></article>'
-    )
-
-
-def _cards(catalog, citations: list[Citation], turn: int, kind: str = "src") -> list[str]:
-    by_passage: dict[str, list[Citation]] = {}
-    for c in sorted(citations, key=lambda c: c.n):
-        by_passage.setdefault(c.passage_id, []).append(c)
-    return [_card(catalog, group, turn, kind) for group in by_passage.values()]
-
-
-def _plural(n: int, word: str) -> str:
-    return f"<b>{n}</b> {word}{'' if n == 1 else 's'}"
-
-
-def sources_html(turns: list[dict], catalog) -> str:
-    """Source cards per answer, newest first; older answers' groups are folded."""
-    if not turns:
-        return SOURCES_EMPTY
-    groups = []
-    for i in range(len(turns), 0, -1):
-        result: AnswerResult = turns[i - 1]["result"]
-        cards = _cards(catalog, result.citations, i)
-        if result.evidence:
-            cards.append('<p class="note">No marker in this answer points to a passage that supports it. Closest evidence:</p>')
-            cards += _cards(catalog, result.evidence, i, kind="ev")
-        if not cards:
-            cards.append('<p class="note">No passage in the index answers this question.</p>')
-        total = result.timings_ms.get("total")
-        meta = f"{len(result.citations)} source{'s' if len(result.citations) != 1 else ''} · {html.escape(result.answerer)}"
-        meta += f" · {total / 1000:.2f} s" if total else ""
-        head = f"<b>Q{i}</b> {html.escape(result.question)} <span>· {meta}</span>"
-        if i == len(turns):
-            groups.append(f'<section class="turn"><div class="turn-head" title="{html.escape(result.question)}">{head}</div>{"".join(cards)}</section>')
-        else:
-            groups.append(f'<details class="turn"><summary title="{html.escape(result.question)}">{head}</summary>{"".join(cards)}</details>')
-    return "".join(groups)
-
-
-def chat_messages(turns: list[dict], pending: tuple[str, str] | None = None) -> list[dict[str, str]]:
-    """The chat as Gradio messages; ``pending`` is a question whose answer is still streaming."""
-    out: list[dict[str, str]] = []
-    for i, t in enumerate(turns, start=1):
-        out.append({"role": "user", "content": _md_literal(t["question"])})
-        out.append({"role": "assistant", "content": render_answer(t["result"], i)})
-    if pending is not None:
-        question, partial = pending
-        out.append({"role": "user", "content": _md_literal(question)})
-        out.append({"role": "assistant", "content": html.escape(partial, quote=False) if partial else "…"})
+def turns_from_store(conv: dict) -> list[dict]:
+    out = []
+    for t in conv.get("turns") or []:
+        try:
+            out.append({"id": str(t["id"]), "question": str(t["question"]), "result": result_from_dict(t["result"])})
+        except (KeyError, TypeError, ValueError):
+            log.warning("skipped a stored turn that does not parse")
     return out
 
 
-def index_html(catalog, index_dir: Path, error: str | None = None) -> str:
-    """Documents, passages, embedding model and last indexing time, then one row per file."""
-    if catalog is None:
-        msg = public_message(error or f"No index at {index_dir} yet. Add documents below, or run: bot index", index_dir)
-        return f'<div class="stats err">{html.escape(msg)}</div>'
-    manifest = catalog.manifest()
-    files = manifest["files"]
-    built = time.strftime("%Y-%m-%d %H:%M", time.localtime(manifest["built_at"])) if manifest["built_at"] else "?"
-    rows = []
-    for source, info in files.items():
-        langs: dict[str, int] = {}
-        for u in catalog.files[source].units:
-            langs[u.lang] = langs.get(u.lang, 0) + 1
-        lang = max(langs, key=langs.get) if langs else "other"
-        rows.append(
-            f'<div class="doc"><span class="name" title="{html.escape(source)}">{html.escape(source)}</span>'
-            f'<span class="meta">{html.escape(LANG_NAMES.get(lang, lang))} · {info["passages"]}</span></div>'
-        )
-    return (
-        f'<div class="stats">{_plural(len(files), "document")} · {_plural(sum(f["passages"] for f in files.values()), "passage")} · '
-        f'{_plural(sum(f["units"] for f in files.values()), "sentence")}<br>Embedding: {html.escape(manifest["embedding"])} '
-        f'({manifest["dim"]} dims)<br>Last indexed: {built}</div>'
-        f'<div class="doc head"><span class="name">File</span><span class="meta">language · passages</span></div>{"".join(rows)}'
-    )
+def _store(store: Any) -> dict:
+    store = store if isinstance(store, dict) else {}
+    items = [c for c in store.get("items") or [] if isinstance(c, dict) and c.get("id")]
+    return {"items": items, "ui": store.get("ui")}
 
 
-# ---------------------------------------------------------------- uploads, and what the page may say about the server
-
-# An absolute POSIX path (not a URL's path, not a relative one): cut to its last component in messages.
-_ABS_PATH = re.compile(r"(?<![\w.:/~-])/(?:[^\s/'\"()<>:;,]+/)+([^\s/'\"()<>:;,]*)")
-
-
-def public_message(text: str, index_dir: Path | None = None, names: dict[str, str] | None = None) -> str:
-    """``text`` with server paths replaced by file names, for the page and API clients.
-
-    Messages from the indexer name files by their full path, which tells a visitor how the server is laid out.
-    ``names`` (path -> shown name) and the index folder are swapped first, so names with spaces survive; any other
-    absolute path left is cut to its last component.
-    """
-    swaps = dict(names or {})
-    if index_dir is not None:
-        index_dir = Path(index_dir)
-        for form in {str(index_dir), str(index_dir.absolute()), str(index_dir.resolve())}:
-            if os.path.isabs(form):
-                swaps.setdefault(form, index_dir.name or "the index folder")
-    for path in sorted(swaps, key=len, reverse=True):
-        text = text.replace(path, swaps[path])
-    return _ABS_PATH.sub(lambda m: m.group(1) or "…", text)
+def conversation_choices(store: dict) -> list[tuple[str, str]]:
+    """Newest first, as (title, id) for the list in the panel."""
+    items = sorted(store["items"], key=lambda c: c.get("updated", 0), reverse=True)
+    return [(c.get("title") or "…", c["id"]) for c in items]
 
 
-def upload_folder() -> Path:
-    """Where Gradio keeps the files it receives (``GRADIO_TEMP_DIR``, else ``<tmp>/gradio``), symlinks resolved."""
-    from gradio.utils import get_upload_folder
-
-    return Path(get_upload_folder()).resolve()
-
-
-def check_uploads(
-    files: list,
-    *,
-    folder: Path,
-    max_mb: float,
-    received: set[str] | None = None,
-    max_files: int = MAX_UPLOAD_FILES,
-) -> tuple[list[tuple[Path, str]], list[str]]:
-    """Split a request's files into those that may be indexed, as ``(resolved path, file name)``, and refusals.
-
-    Gradio 6 already refuses, before ``add_documents`` runs, a path it did not receive as an upload; this is the
-    second lock, so that neither a Gradio change nor another caller can make the server index its own files. A file
-    must resolve (``..`` and symlinks followed) to a regular file inside ``folder`` and, when Gradio's set of received
-    files is given, be one of them. Refusals name the file by its name only.
-    """
-    files = list(files or [])
-    if len(files) > max_files:
-        return [], [f"{len(files)} files at once is over the limit of {max_files} per upload; add them in smaller batches."]
-    accepted: list[tuple[Path, str]] = []
-    problems: list[str] = []
-    names: set[str] = set()
-    for f in files:
-        if not isinstance(f, (str, os.PathLike)):
-            problems.append("An item that is not an uploaded file was refused.")
-            continue
-        given = Path(f)
-        name = given.name
-        refused = f"{name or 'a file'}: refused; only files uploaded to this page (or the API's /upload) can be added."
-        try:
-            real = given.resolve(strict=True)
-            info = real.stat()
-        except (OSError, RuntimeError):  # missing, unreadable, or a symlink loop
-            problems.append(refused)
-            continue
-        known = received is None or bool({str(given), os.path.abspath(given), str(real)} & received)
-        if real == folder or not real.is_relative_to(folder) or not known or not stat.S_ISREG(info.st_mode):
-            problems.append(refused)
-        elif name.startswith(".") or given.suffix.lower() not in UPLOAD_TYPES:
-            problems.append(f"{name}: only .txt, .md and .pdf files can be added.")
-        elif info.st_size > max_mb * 2**20:
-            problems.append(f"{name}: {info.st_size / 2**20:.1f} MB is over the {max_mb:g} MB limit (BOT_MAX_FILE_MB).")
-        elif name in names:
-            problems.append(f"{name}: another file in this upload has the same name; citations name files by name, so rename one.")
-        else:
-            names.add(name)
-            accepted.append((real, name))
-    return accepted, problems
-
-
-def store_uploads(settings: Settings, accepted: list[tuple[Path, str]], progress=None):
-    """Copy checked uploads into ``<index_dir>/uploads/`` and index them; returns ``(report or None, problems)``.
-
-    A copy stays only if its file is in the index afterwards: one that was skipped or failed leaves nothing behind,
-    and an earlier upload of the same name that it was meant to replace is put back, so the folder matches the index.
-    """
-    from index.indexing import run_index
-
-    target_dir = settings.index_dir / "uploads"
-    target_dir.mkdir(parents=True, exist_ok=True)
-    spare = Path(tempfile.mkdtemp(prefix=".replaced-", dir=target_dir))  # hidden: never walked by `bot index`
-    copies: list[tuple[Path, Path | None]] = []
-    problems: list[str] = []
-    report = None
+def browser_secret(settings: Settings) -> str:
+    """The key the browser's stored conversations are encrypted with: kept in the index folder when there is one,
+    so conversations survive a server restart; a fresh one per process otherwise."""
+    path = settings.index_dir / ".web-secret"
     try:
-        try:
-            for src, name in accepted:
-                dst = target_dir / name
-                previous = None
-                if dst.exists() or dst.is_symlink():
-                    previous = spare / name
-                    os.replace(dst, previous)
-                copies.append((dst, previous))
-                shutil.copyfile(src, dst)
-            report = run_index(settings, [dst for dst, _ in copies], progress=progress)
-            problems += report.problems
-        except BotError as exc:
-            problems.append(str(exc))
-        except Exception as exc:
-            log.exception("indexing uploads failed")
-            problems.append(f"Indexing failed: {type(exc).__name__}: {exc}")
-        kept = set(report.added + report.updated + report.unchanged) if report is not None else set()
-        for dst, previous in copies:
-            if dst.name not in kept:
-                _put_back(dst, previous)
-    except BaseException:  # interrupted while copying or indexing: the index is unchanged, so are the copies
-        for dst, previous in copies:
-            _put_back(dst, previous)
-        raise
-    finally:
-        shutil.rmtree(spare, ignore_errors=True)
-    return report, problems
-
-
-def _put_back(dst: Path, previous: Path | None) -> None:
-    try:
-        if previous is not None:
-            os.replace(previous, dst)
-        else:
-            dst.unlink(missing_ok=True)
+        return path.read_text(encoding="ascii").strip() or secrets.token_urlsafe(24)
     except OSError:
-        log.exception("could not restore %s", dst)
+        pass
+    secret = secrets.token_urlsafe(24)
+    if settings.index_dir.is_dir():
+        try:
+            path.touch(mode=0o600)
+            path.write_text(secret, encoding="ascii")
+        except OSError:
+            log.warning("could not keep the browser-state secret in %s", settings.index_dir)
+    return secret
 
 
 # ---------------------------------------------------------------- the shared engine
 
 
 class Engine:
-    """The app's Chatbot(s), opened on first use and swapped for fresh ones after an upload is indexed."""
+    """The app's Chatbot(s), opened on first use and swapped for fresh ones after the index changed.
+
+    While documents are being indexed (or removed) ``indexing`` is set; questions wait for it to clear, so a
+    question asked right after an upload is answered from the new index, not the old one.
+    """
 
     def __init__(self, settings: Settings, chatbot: Chatbot | None = None):
         self.settings = settings
         self._bot = chatbot
-        # an injected chat model (tests' fake LLM) must survive a reload after upload
-        self._chat_model = getattr(chatbot, "_chat_model", None)
+        self._chat_model = chatbot.chat_model if chatbot is not None else None  # a test's fake LLM survives reloads
         self._extractive: Chatbot | None = None
         self._lock = threading.Lock()
+        self._index_lock = threading.Lock()
+        self._jobs = 0
+        self._idle = threading.Condition()
 
     @property
     def llm_name(self) -> str | None:
@@ -417,7 +167,7 @@ class Engine:
     def bot(self, answerer: str | None = None) -> Chatbot:
         """The Chatbot for ``answerer`` ('extractive' or the configured LLM); raises BotError if there is no index.
 
-        Never builds the index itself: ``launch`` does that from ``settings.docs`` before serving.
+        Never builds the index itself: ``bot serve`` does that from ``settings.docs`` before serving.
         """
         with self._lock:
             if self._bot is None:
@@ -439,6 +189,26 @@ class Engine:
         with self._lock:
             self._bot, self._extractive = fresh, None
 
+    # indexing jobs: one at a time; questions wait while one runs
+    def begin_indexing(self) -> None:
+        with self._idle:
+            self._jobs += 1
+        self._index_lock.acquire()
+
+    def end_indexing(self) -> None:
+        self._index_lock.release()
+        with self._idle:
+            self._jobs -= 1
+            self._idle.notify_all()
+
+    @property
+    def indexing(self) -> bool:
+        return self._jobs > 0
+
+    def wait_for_index(self, timeout: float = INDEXING_WAIT_S) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._jobs == 0, timeout=timeout)
+
 
 # ---------------------------------------------------------------- the app
 
@@ -450,173 +220,385 @@ def build_app(settings: Settings, chatbot: Chatbot | None = None):
     """
     engine = Engine(settings, chatbot)
     llm_name = engine.llm_name
+    en = strings("en")
 
-    def ask(question: str, k: float, answerer: str, turns: list[dict]) -> Iterator[tuple]:
+    def catalog_or_none():
+        try:
+            return engine.catalog()
+        except BotError:
+            return None
+
+    def history_of(turns: list[dict]) -> list[dict]:
+        return [m for t in turns for m in ({"role": "user", "content": t["question"]}, {"role": "assistant", "content": t["result"].answer})]
+
+    def notice(text: str) -> dict:
+        return {"role": "assistant", "content": f'<div class="notice">⚠ {html.escape(text)}</div>'}
+
+    def ask(question: str, k: float, answerer: str, turns: list[dict], on_page: bool = False, ui: str = "en") -> Iterator[tuple]:
+        """Answer into the chat. On the page a problem shows as a note in the chat and the question stays in the
+        box to edit; API clients get it as an error."""
+        s = strings(ui)
         turns = list(turns or [])
+
+        def fail(message: str, asked: str) -> Iterator[tuple]:
+            message = public_message(message, settings.index_dir)
+            if not on_page:
+                raise gr.Error(message, print_exception=False)
+            yield asked, chat_messages(turns, ui=ui) + [{"role": "user", "content": html.escape(asked[:300])}, notice(message)], gr.skip(), gr.skip(), turns
+
         if not isinstance(question, str) or not question.strip():
-            gr.Warning("Type a question first, or pick an example.")
+            gr.Warning(s["empty_question"])
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), turns
             return
         try:
             question = validate_question(question, settings.max_question_chars)
+        except BotError as exc:
+            yield from fail(str(exc), question)
+            return
+        if engine.indexing:
+            yield "", chat_messages(turns, (question, s["indexing_wait"]), ui), gr.skip(), gr.skip(), turns
+            engine.wait_for_index()
+        try:
             bot = engine.bot(answerer)
         except BotError as exc:
-            raise gr.Error(public_message(str(exc), settings.index_dir), print_exception=False) from None
-        history = [m for t in turns for m in ({"role": "user", "content": t["question"]}, {"role": "assistant", "content": t["result"].answer})]
-        yield "", chat_messages(turns, (question, "")), gr.skip(), gr.skip(), turns
-        partial = ""
+            yield from fail(str(exc), question)
+            return
+        yield "", chat_messages(turns, (question, ""), ui), gr.skip(), gr.skip(), turns
+        partial, result = "", None
         try:
-            for piece in bot.stream(question, history, k=int(k) if k else None):
+            for piece in bot.stream(question, history_of(turns), k=int(k) if k else None):
                 if isinstance(piece, AnswerResult):
                     result = piece
                 else:
                     partial += piece
-                    yield gr.skip(), chat_messages(turns, (question, partial)), gr.skip(), gr.skip(), turns
+                    yield gr.skip(), chat_messages(turns, (question, partial), ui), gr.skip(), gr.skip(), turns
         except Exception as exc:
             if not isinstance(exc, BotError):  # a bug or a broken index: the traceback goes to the server log
                 log.exception("answering %r failed", question)
-            yield question, chat_messages(turns), gr.skip(), gr.skip(), turns
             message = str(exc) if isinstance(exc, BotError) else f"Could not answer: {type(exc).__name__}: {exc}"
-            raise gr.Error(public_message(message, settings.index_dir), print_exception=False) from None
+            yield from fail(message, question)
+            return
         for w in result.warnings:
             gr.Warning(w)
-        turns.append({"question": question, "result": result})
-        yield "", chat_messages(turns), sources_html(turns, bot.index.catalog), result.to_dict(), turns
+        done = turns + [{"id": uuid.uuid4().hex, "question": question, "result": result}]
+        catalog = bot.index.catalog
+        if not partial:  # extractive: the sources first, then the answer that quotes them
+            yield gr.skip(), gr.skip(), sources_html(done, catalog, ui), gr.skip(), turns
+        yield "", chat_messages(done, ui=ui), sources_html(done, catalog, ui), result.to_dict(), done
 
     def clear() -> tuple:
-        return "", [], SOURCES_EMPTY, None, []
+        return "", [], SOURCES_EMPTY, None, [], None
 
     def pick_example(evt: gr.SelectData) -> str:
         value = evt.value
         return value.get("text", "") if isinstance(value, dict) else str(value)
 
-    def index_info() -> str:
+    def index_info(ui: str = "en") -> str:
         try:
-            return index_html(engine.catalog(), settings.index_dir)
+            return index_html(engine.catalog(), settings.index_dir, ui=ui)
         except BotError as exc:
-            return index_html(None, settings.index_dir, error=str(exc))
+            return index_html(None, settings.index_dir, error=str(exc), ui=ui)
 
-    def add_documents(files: list[str] | None, progress=gr.Progress()) -> tuple:
+    def doc_choices() -> dict:
+        return gr.update(choices=[r["source"] for r in document_rows(catalog_or_none())], value=None)
+
+    def add_documents(files: list[str] | None, progress=gr.Progress()) -> Iterator[tuple]:
         """Index files this app received as uploads (copies go to <index_dir>/uploads/); refuse anything else."""
         if not files:
-            return gr.skip(), gr.skip(), gr.skip()
+            yield gr.skip(), gr.skip(), gr.skip()
+            return
         accepted, problems = check_uploads(
             files, folder=upload_folder(), max_mb=settings.max_file_mb, received=getattr(app, "upload_file_set", None)
         )
         lines: list[str] = []
-        if accepted:
-
-            def report_progress(stage: str, done: int, total: int) -> None:
-                if total > 0:
-                    progress((done, total), desc=STAGES.get(stage, stage), unit="items")
-
-            report, failed = store_uploads(settings, accepted, progress=report_progress)
-            problems += failed
-            if report is not None:
-                lines.append(report.summary())
-                try:
-                    engine.reload()
-                except BotError as exc:
-                    problems.append(str(exc))
-                except Exception as exc:
-                    log.exception("reopening the index failed")
-                    problems.append(f"Reopening the index failed: {type(exc).__name__}: {exc}")
-        if problems:
-            gr.Warning("Some files were not added; see the Documents panel.")
         names = {str(src): name for src, name in accepted}
         names |= {str((settings.index_dir / "uploads" / name).resolve()): name for _, name in accepted}
+        if accepted:
+            engine.begin_indexing()
+            try:
+                yield gr.skip(), f'<div class="busy">{html.escape(en["indexing"])}</div>', gr.skip()
+
+                def report_progress(stage: str, done: int, total: int) -> None:
+                    if total > 0:
+                        progress((done, total), desc=STAGES.get(stage, stage), unit="items")
+
+                report, failed = store_uploads(settings, accepted, progress=report_progress)
+                problems += failed
+                if report is not None:
+                    mine = {name for _, name in accepted}
+                    counts = {key: [n for n in getattr(report, key) if n in mine] for key in ("added", "updated", "unchanged")}
+                    if any(counts.values()):
+                        lines.append(en["upload_result"].format(names=", ".join(sum(counts.values(), [])), **{k: len(v) for k, v in counts.items()}))
+                    try:
+                        engine.reload()
+                    except BotError as exc:
+                        problems.append(str(exc))
+                    except Exception as exc:
+                        log.exception("reopening the index failed")
+                        problems.append(f"Reopening the index failed: {type(exc).__name__}: {exc}")
+            finally:
+                engine.end_indexing()
+        if problems:
+            gr.Warning(en["upload_problems"])
         status = "".join(f"<div>{html.escape(public_message(s, settings.index_dir, names))}</div>" for s in lines)
         status += "".join(f'<div class="err">⚠ {html.escape(public_message(p, settings.index_dir, names))}</div>' for p in problems)
-        return None, status, index_info()
+        yield None, status, index_info()
 
-    theme_note = f"answers by {html.escape(llm_name)} or extractive" if llm_name else "extractive answers, every claim cited"
+    def remove_document(source: str | None, ui: str) -> tuple:
+        s = strings(ui)
+        if not source:
+            return gr.skip(), gr.skip(), gr.skip()
+        if not is_upload(settings, catalog_or_none(), source):
+            return f'<div class="err">⚠ {html.escape(s["doc_not_upload"].format(name=source))}</div>', gr.skip(), gr.skip()
+        engine.begin_indexing()
+        try:
+            remove_upload(settings, source)
+            engine.reload()
+            status = f"<div>{html.escape(s['doc_removed'].format(name=source))}</div>"
+        except BotError as exc:
+            status = f'<div class="err">⚠ {html.escape(public_message(str(exc), settings.index_dir))}</div>'
+        finally:
+            engine.end_indexing()
+        return status, index_info(ui), doc_choices()
+
+    def open_document(source: str | None, turns: list[dict], ui: str) -> str:
+        if not source:
+            return gr.skip()
+        return document_html(catalog_or_none(), source, turns or [], ui)
+
+    # conversations ----------------------------------------------------------------
+    def save_conversation(turns: list[dict], conv_id: str | None, store: Any) -> tuple:
+        store = _store(store)
+        if not turns:
+            return store, conv_id, gr.update(choices=conversation_choices(store), value=conv_id)
+        conv_id = conv_id or uuid.uuid4().hex
+        items = [c for c in store["items"] if c["id"] != conv_id]
+        items.append({"id": conv_id, "title": turns[0]["question"][:80], "updated": time.time(), "turns": [_stored_turn(t) for t in turns]})
+        store["items"] = sorted(items, key=lambda c: c["updated"])[-MAX_CONVERSATIONS:]
+        return store, conv_id, gr.update(choices=conversation_choices(store), value=conv_id)
+
+    def show_conversation(turns: list[dict], ui: str) -> tuple:
+        result = turns[-1]["result"].to_dict() if turns else None
+        return chat_messages(turns, ui=ui), sources_html(turns, catalog_or_none(), ui), result
+
+    def open_conversation(conv_id: str | None, store: Any, ui: str) -> tuple:
+        conv = next((c for c in _store(store)["items"] if c["id"] == conv_id), None)
+        turns = turns_from_store(conv) if conv else []
+        return (turns, conv_id if conv else None, *show_conversation(turns, ui))
+
+    def delete_conversation(conv_id: str | None, store: Any, ui: str) -> tuple:
+        store = _store(store)
+        store["items"] = [c for c in store["items"] if c["id"] != conv_id]
+        return (store, gr.update(choices=conversation_choices(store), value=None), [], None, *show_conversation([], ui))
+
+    # interface language ---------------------------------------------------------------
+    def tagline(s: dict) -> str:
+        mode = s["mode_llm"].format(llm=llm_name) if llm_name else s["mode_extractive"]
+        return f"<h1>seedbot</h1><p>{html.escape(s['tagline'])} · {html.escape(mode)}</p>"
+
+    def relabel(ui: str, turns: list[dict], store: Any, chosen: bool = False) -> tuple:
+        """Every label, hint and message in language ``ui``; a language picked in the panel is remembered."""
+        ui = ui if ui in UI_LANGUAGES else "en"
+        s = strings(ui)
+        store = _store(store)
+        if chosen:
+            store["ui"] = ui
+        messages, cards, result = show_conversation(turns or [], ui)
+        return (
+            ui, store, gr.update(value=ui, label=s["ui_language"]), tagline(s),
+            gr.update(value=s["panel_btn"]), gr.update(value=s["close_panel"]),
+            gr.update(label=s["question_label"], placeholder=s["placeholder"]),
+            gr.update(value=s["ask"]), gr.update(value=s["stop"]), gr.update(value=s["regenerate"]), gr.update(value=s["new_chat"]),
+            gr.update(label=s["conversations"], info=s["no_conversations"]), gr.update(value=s["delete_conversation"]),
+            gr.update(label=s["k_label"]), gr.update(label=s["answerer_label"]),
+            gr.update(label=s["upload_label"].format(mb=f"{settings.max_file_mb:g}")),
+            gr.update(label=s["doc_pick"]), gr.update(value=s["doc_open"]), gr.update(value=s["doc_remove"]),
+            gr.update(label=s["feedback_label"], placeholder=s["feedback_placeholder"]), gr.update(value=s["feedback_send"]),
+            gr.update(value=messages, label=s["chat_label"], placeholder=s["chat_placeholder"]), cards, result, index_info(ui),
+        )
+
+    def start(store: Any, browser_lang: str) -> tuple:
+        """On page load: this browser's language (or its earlier choice), its conversations, the latest reopened."""
+        store = _store(store)
+        ui = store.get("ui") if store.get("ui") in UI_LANGUAGES else ui_language(browser_lang)
+        latest = max(store["items"], key=lambda c: c.get("updated", 0), default=None)
+        conv = latest["id"] if latest else None
+        return True, ui, turns_from_store(latest) if latest else [], conv, gr.update(choices=conversation_choices(store), value=conv)
+
+    # feedback ---------------------------------------------------------------------------
+    def on_like(turns: list[dict], ui: str, evt: gr.LikeData) -> tuple:
+        index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        n = int(index) // 2
+        if not turns or n >= len(turns):
+            return gr.skip(), gr.skip()
+        verdict = None if evt.liked is None or evt.liked == "" else ("up" if evt.liked is True or evt.liked == "Like" else "down")
+        append_feedback(settings.index_dir, feedback_record(turns[n]["id"], turns[n]["result"], verdict))
+        gr.Info(strings(ui)["feedback_saved"].format(n=n + 1))
+        return {"n": n, "verdict": verdict}, gr.update(visible=verdict is not None)
+
+    def on_comment(comment: str, target: dict | None, turns: list[dict], ui: str) -> tuple:
+        if not target or not comment or not comment.strip() or target["n"] >= len(turns or []):
+            return gr.skip(), gr.skip()
+        t = turns[target["n"]]
+        append_feedback(settings.index_dir, feedback_record(t["id"], t["result"], target["verdict"], comment[:2000]))
+        gr.Info(strings(ui)["comment_saved"].format(n=target["n"] + 1))
+        return "", gr.update(visible=False)
+
+    def pop_last(turns: list[dict], ui: str) -> tuple:
+        if not turns:
+            gr.Warning(strings(ui)["nothing_to_regenerate"])
+            return gr.skip(), gr.skip(), gr.skip()
+        turns = list(turns)
+        last = turns.pop()
+        return last["question"], turns, chat_messages(turns, ui=ui)
+
+    # ---------------------------------------------------------------- layout
     # delete_cache: Gradio's own copies of uploads (indexed ones live on in <index_dir>/uploads/) go after an hour
     # and when the server stops, instead of staying in the shared upload folder for good.
     with gr.Blocks(title="seedbot", analytics_enabled=False, fill_width=True, delete_cache=(3600, 3600)) as app:
         turns = gr.State([])
-        with gr.Sidebar(label="Settings & documents", open=False, width=340):
-            gr.Markdown("### Settings")
-            k = gr.Slider(1, max(20, settings.k), value=settings.k, step=1, label="Passages per answer (k)")
+        on_page = gr.State(False)  # set by the page's load event: API clients never run it
+        ui = gr.State("en")
+        conv_id = gr.State(None)
+        feedback_target = gr.State(None)
+        store = gr.BrowserState({"items": [], "ui": None}, storage_key="seedbot-conversations", secret=browser_secret(settings))
+        browser_lang = gr.Textbox(visible=False)
+        with gr.Sidebar(label=en["panel_label"], open=False, width=340, elem_id="panel"):
+            close_panel = gr.Button(en["close_panel"], size="sm", variant="secondary", elem_id="close-panel")
+            conv_list = gr.Radio([], label=en["conversations"], info=en["no_conversations"], elem_id="conversations")
+            delete_conv = gr.Button(en["delete_conversation"], size="sm", variant="stop", elem_id="delete-conv")
+            gr.Markdown(f"### {en['documents']}")
+            index_panel = gr.HTML(elem_id="index-info")
+            with gr.Row():
+                doc_pick = gr.Dropdown([], label=en["doc_pick"], filterable=True, elem_id="doc-pick", scale=3)
+            with gr.Row():
+                doc_open = gr.Button(en["doc_open"], size="sm", elem_id="doc-open")
+                doc_remove = gr.Button(en["doc_remove"], size="sm", variant="stop", elem_id="doc-remove")
+            upload = gr.File(
+                label=en["upload_label"].format(mb=f"{settings.max_file_mb:g}"),
+                file_count="multiple",
+                file_types=list(UPLOAD_TYPES),
+                height=150,
+                elem_id="upload",
+            )
+            upload_status = gr.HTML(elem_id="upload-status")
+            gr.Markdown(f"### {en['settings']}")
+            ui_pick = gr.Radio([(strings(u)["language_name"], u) for u in UI_LANGUAGES], value="en", label=en["ui_language"], elem_id="ui-lang")
+            k = gr.Slider(1, max(20, settings.k), value=settings.k, step=1, label=en["k_label"])
             answerer = gr.Radio(
                 [llm_name, "extractive"] if llm_name else ["extractive"],
                 value=llm_name or "extractive",
-                label="Answerer",
+                label=en["answerer_label"],
                 visible=llm_name is not None,
             )
-            gr.Markdown("### Documents")
-            index_panel = gr.HTML(elem_id="index-info")
-            upload = gr.File(
-                label=f"Add .txt, .md or .pdf (≤ {settings.max_file_mb:g} MB each)",
-                file_count="multiple",
-                file_types=list(UPLOAD_TYPES),
-                height=140,
-            )
-            upload_status = gr.HTML(elem_id="upload-status")
-            with gr.Accordion("Last answer as JSON", open=False):
+            with gr.Accordion(en["json_label"], open=False):
                 result_json = gr.JSON(show_label=False)
         with gr.Row(elem_id="app-head"):
-            gr.HTML(f"<h1>seedbot</h1><p>Ask about your documents in English, 한국어 or 日本語 · {theme_note}</p>", elem_id="app-title", scale=1)
-            panel_btn = gr.Button("☰ Documents & settings", size="sm", variant="secondary", scale=0, min_width=0, elem_id="panel-btn")
+            title = gr.HTML(tagline(en), elem_id="app-title", scale=1)
+            panel_btn = gr.Button(en["panel_btn"], size="sm", variant="secondary", scale=0, min_width=0, elem_id="panel-btn")
         with gr.Row(equal_height=False):
-            with gr.Column(scale=6, min_width=420):
+            with gr.Column(scale=6, min_width=320):
                 chat = gr.Chatbot(
-                    label="Chat",
+                    label=en["chat_label"],
                     elem_id="chat",
                     show_label=False,
-                    height="calc(100vh - 190px)",
+                    height="calc(100vh - 240px)",
                     min_height=320,
                     examples=[{"text": q} for q in EXAMPLES],
-                    placeholder="<b>Ask a question</b><br>Answers cite their sources [n]; click one to see the passage.",
-                    feedback_options=None,
+                    placeholder=en["chat_placeholder"],
+                    feedback_options=("Like", "Dislike"),
                     buttons=["copy"],
                     layout="bubble",
                 )
+                gr.HTML(f'<div class="busy" role="status">{html.escape(en["indexing"])}</div>', elem_id="busy")
                 with gr.Row(elem_id="ask-row"):
                     question = gr.Textbox(
+                        label=en["question_label"],
                         show_label=False,
-                        placeholder="Ask a question… (Enter to send)",
+                        placeholder=en["placeholder"],
                         lines=1,
                         max_lines=4,
                         scale=8,
                         autofocus=True,
                         container=False,
+                        elem_id="question",
                     )
-                    send = gr.Button("Ask", variant="primary", scale=0, min_width=80)
-                    clear_btn = gr.Button("Clear", variant="secondary", scale=0, min_width=80)
-            with gr.Column(scale=5, min_width=360):
+                    send = gr.Button(en["ask"], variant="primary", scale=0, min_width=72, elem_id="send-btn")
+                    stop = gr.Button(en["stop"], variant="stop", scale=0, min_width=72, elem_id="stop-btn")
+                with gr.Row(elem_id="tools-row"):
+                    regen = gr.Button(en["regenerate"], size="sm", variant="secondary", min_width=0, elem_id="regen-btn")
+                    new_chat = gr.Button(en["new_chat"], size="sm", variant="secondary", min_width=0, elem_id="new-chat")
+                with gr.Row(visible=False, elem_id="feedback-row") as feedback_row:
+                    comment = gr.Textbox(label=en["feedback_label"], placeholder=en["feedback_placeholder"], scale=6, elem_id="feedback-comment")
+                    comment_send = gr.Button(en["feedback_send"], size="sm", scale=0, min_width=0, elem_id="feedback-send")
+            with gr.Column(scale=5, min_width=320):
                 sources = gr.HTML(SOURCES_EMPTY, elem_id="sources")
 
-        outputs = [question, chat, sources, result_json, turns]
-        gr.on(
-            [question.submit, send.click],
-            ask,
-            inputs=[question, k, answerer, turns],
-            outputs=outputs,
-            api_name="ask",
-            concurrency_limit=1,
-            concurrency_id="answer",
+        # ---------------------------------------------------------------- events
+        answering = "() => window.seedbot && window.seedbot.busy('answering', true)"
+        answered = "() => window.seedbot && window.seedbot.busy('answering', false)"
+        ask_in = [question, k, answerer, turns, on_page, ui]
+        ask_out = [question, chat, sources, result_json, turns]
+        save = dict(fn=save_conversation, inputs=[turns, conv_id, store], outputs=[store, conv_id, conv_list], api_visibility="private")
+        gr.on([question.submit, send.click], None, js=answering)
+        ask_evt = gr.on(
+            [question.submit, send.click], ask, inputs=ask_in, outputs=ask_out, api_name="ask", concurrency_limit=1, concurrency_id="answer"
         )
-        chat.example_select(pick_example, None, question, api_visibility="private").then(
-            ask, [question, k, answerer, turns], outputs, api_visibility="private", concurrency_limit=1, concurrency_id="answer"
+        ask_evt.then(None, js=answered).then(**save)
+        example_evt = chat.example_select(pick_example, None, question, api_visibility="private").then(None, js=answering).then(
+            ask, ask_in, ask_out, api_visibility="private", concurrency_limit=1, concurrency_id="answer"
         )
-        gr.on([clear_btn.click, chat.clear], clear, None, outputs, api_name="clear")
-        upload.upload(add_documents, upload, [upload, upload_status, index_panel], api_name="add_documents", concurrency_id="index")
-        panel_btn.click(None, js="() => { document.querySelector('.sidebar .toggle-button, .toggle-button')?.click(); }")
-        app.load(index_info, None, index_panel, api_visibility="private")
+        example_evt.then(None, js=answered).then(**save)
+        regen_evt = regen.click(pop_last, [turns, ui], [question, turns, chat], api_visibility="private").then(None, js=answering).then(
+            ask, ask_in, ask_out, api_visibility="private", concurrency_limit=1, concurrency_id="answer"
+        )
+        regen_evt.then(None, js=answered).then(**save)
+        stop.click(None, js=answered)
+        stop.click(None, cancels=[ask_evt, example_evt, regen_evt]).then(  # the half answer goes; the conversation stays
+            lambda t, u: chat_messages(t, ui=u), [turns, ui], chat, api_visibility="private"
+        )
+
+        gr.on([new_chat.click, chat.clear], clear, None, [question, chat, sources, result_json, turns, conv_id], api_name="clear")
+        conv_list.input(open_conversation, [conv_list, store, ui], [turns, conv_id, chat, sources, result_json], api_visibility="private")
+        delete_conv.click(delete_conversation, [conv_id, store, ui], [store, conv_list, turns, conv_id, chat, sources, result_json], api_visibility="private")
+
+        chat.like(on_like, [turns, ui], [feedback_target, feedback_row], api_visibility="private")
+        gr.on([comment.submit, comment_send.click], on_comment, [comment, feedback_target, turns, ui], [comment, feedback_row], api_visibility="private")
+
+        upload.upload(add_documents, upload, [upload, upload_status, index_panel], api_name="add_documents", concurrency_id="index").then(
+            None, js="() => window.seedbot && window.seedbot.busy('indexing', false)"
+        ).then(doc_choices, None, doc_pick, api_visibility="private")
+        doc_remove.click(remove_document, [doc_pick, ui], [upload_status, index_panel, doc_pick], api_visibility="private", concurrency_id="index")
+        doc_open.click(open_document, [doc_pick, turns, ui], sources, api_visibility="private")
+
+        labelled = [
+            ui, store, ui_pick, title, panel_btn, close_panel, question, send, stop, regen, new_chat, conv_list, delete_conv,
+            k, answerer, upload, doc_pick, doc_open, doc_remove, comment, comment_send, chat, sources, result_json, index_panel,
+        ]
+        ui_pick.input(lambda u, t, st: relabel(u, t, st, chosen=True), [ui_pick, turns, store], labelled, api_visibility="private")
+        app.load(
+            start, [store, browser_lang], [on_page, ui, turns, conv_id, conv_list],
+            js="(store, lang) => [store, navigator.language || 'en']", api_visibility="private",
+        ).then(relabel, [ui, turns, store], labelled, api_visibility="private").then(doc_choices, None, doc_pick, api_visibility="private").then(
+            None, js="() => { document.body.dataset.ready = '1'; }"  # tests and scripts wait for this
+        )
     return app
 
 
 def launch_options(settings: Settings) -> dict[str, Any]:
-    """Keyword arguments for ``Blocks.launch``: theme (system fonts only), CSS, the [n] click script, upload limit.
+    """Keyword arguments for ``Blocks.launch``: theme (system fonts only), CSS, the page script, upload limit.
 
     Gradio extras this app does not use are switched off: the /monitoring dashboard, the run-history page (it keeps
     questions and answers in the browser) and the MCP server.
     """
-    theme = gr.themes.Soft(primary_hue="teal", neutral_hue="slate", font=FONT_STACK, font_mono=MONO_STACK)
+    theme = gr.themes.Soft(primary_hue="teal", neutral_hue="slate", font=FONT_STACK, font_mono=MONO_STACK).set(
+        body_text_color_subdued="*neutral_600",  # the default grey is too faint to read all day (WCAG AA needs 4.5:1)
+        body_text_color_subdued_dark="*neutral_300",
+    )
     return {
         "theme": theme,
-        "css": CSS,
-        "head": HEAD,
+        "css": _asset("app.css"),
+        "head": f"<script>\n{_asset('app.js')}\n</script>",
         "max_file_size": int(settings.max_file_mb * 2**20),
         "footer_links": ["api"],
         "enable_monitoring": False,
@@ -673,36 +655,9 @@ def serve_in_background(
     return app, url
 
 
-def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth=None) -> None:
-    """Open the index (building it from ``settings.docs`` if there is none), print the URL, serve until Ctrl-C.
-
-    ``auth`` is ``"user:password"`` (or Gradio's form; default: the ``web_auth`` setting, env ``BOT_WEB_AUTH``): the page,
-    the API and file downloads then need a login. Raises BotError when the port is taken, before the slow index load,
-    and again if it is taken in the meantime.
-    """
-    import click
-
-    from bot.progress import TqdmProgress
-
-    auth = parse_auth(auth if auth is not None else settings.web_auth)
-    check_port(host, port)
-    chatbot = None
-    try:
-        click.echo(f"Opening the index at {settings.index_dir} …", err=True)
-        chatbot = open_chatbot(settings, progress=TqdmProgress())
-        chatbot.index  # load the embedding model now, not on the first question
-    except BotError as exc:  # the page still opens and shows the message; uploads can create the index
-        click.secho(f"Warning: {exc}", fg="yellow", err=True)
-        chatbot = None
-    if auth is None and host not in ("127.0.0.1", "localhost", "::1", "[::1]"):
-        click.secho(
-            f"Warning: serving on {host} without a login: anyone who can reach this port can ask and add documents. "
-            "Set BOT_WEB_AUTH=user:password, or put it behind a reverse proxy that asks for one.",
-            fg="yellow",
-            err=True,
-        )
+def start_server(settings: Settings, chatbot: Chatbot | None, host: str = "127.0.0.1", port: int = 7860, auth=None):
+    """Serve the app on ``host:port`` without blocking; returns ``(app, url)``. BotError if the port is taken."""
     app = build_app(settings, chatbot)
-    url = f"http://{'localhost' if host == '0.0.0.0' else host}:{port}/"
     try:
         app.queue(default_concurrency_limit=1).launch(
             server_name=host, server_port=port, quiet=True, show_error=False, prevent_thread_lock=True, auth=auth,
@@ -710,5 +665,36 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth=N
         )
     except OSError as exc:  # taken since check_port; Gradio says "Cannot find empty port" (no errno)
         raise BotError(_bind_error(host, port, exc if exc.errno else OSError(errno.EADDRINUSE, str(exc)))) from None
-    click.echo(f"seedbot is running at {url}  (Ctrl-C to stop)")
+    return app, f"http://{'localhost' if host == '0.0.0.0' else host}:{port}/"
+
+
+def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth=None, *, say=None) -> None:
+    """Open the index (building it from ``settings.docs`` if there is none), then serve until Ctrl-C.
+
+    ``say(message, warning=False)`` is how the shell that called it reports progress (``bot serve`` echoes to the
+    terminal); the default says nothing. ``auth`` is ``"user:password"`` (or Gradio's form; default: the
+    ``web_auth`` setting, env ``BOT_WEB_AUTH``): the page, the API and file downloads then need a login. Raises
+    BotError when the port is taken, before the slow index load, and again if it is taken in the meantime.
+    """
+    from bot.progress import TqdmProgress
+
+    say = say or (lambda message, warning=False: None)
+    auth = parse_auth(auth if auth is not None else settings.web_auth)
+    check_port(host, port)
+    chatbot = None
+    try:
+        say(f"Opening the index at {settings.index_dir} …")
+        chatbot = open_chatbot(settings, progress=TqdmProgress())
+        chatbot.index  # load the embedding model now, not on the first question
+    except BotError as exc:  # the page still opens and shows the message; uploads can create the index
+        say(f"Warning: {exc}", warning=True)
+        chatbot = None
+    if auth is None and host not in ("127.0.0.1", "localhost", "::1", "[::1]"):
+        say(
+            f"Warning: serving on {host} without a login: anyone who can reach this port can ask and add documents. "
+            "Set BOT_WEB_AUTH=user:password, or put it behind a reverse proxy that asks for one.",
+            warning=True,
+        )
+    app, url = start_server(settings, chatbot, host, port, auth)
+    say(f"seedbot is running at {url}  (Ctrl-C to stop)")
     app.block_thread()

@@ -1,6 +1,7 @@
 """The web UI as its users and API clients see it: a real Gradio server in-process, called with gradio_client."""
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -8,7 +9,7 @@ from gradio_client import Client, handle_file
 
 from index.settings import Settings
 from index.types import AnswerResult, Citation
-from bot.webapp import render_answer, serve_in_background, sources_html
+from bot.webapp import render_answer, result_from_dict, serve_in_background, sources_html
 
 HELMET_FILE = "003_ae09e089aea9dcdf.txt"
 HELMET = "사무라이 투구"
@@ -93,7 +94,7 @@ def test_uploaded_markup_is_shown_escaped_never_as_html(tmp_path):
         _files, status, index_info = c.predict([handle_file(str(doc))], api_name="/add_documents")
         assert "1 added" in status
         assert (settings.index_dir / "uploads" / "festival.txt").exists()
-        assert "festival.txt" in index_info and "<b>1</b> document ·" in index_info
+        assert "festival.txt" in index_info and "Documents: <b>1</b> ·" in index_info
         chat, sources, result = ask(c, "What do visitors read along the river at the Ulsan whale festival?")
     finally:
         app.close()
@@ -116,7 +117,9 @@ def test_render_answer_escapes_model_output_and_links_only_real_citations():
     )
     out = render_answer(result, turn=3)
     assert "<img" not in out and "&lt;img src=x" in out and "&lt;i&gt;careful" in out
-    assert '<a class="cite" href="#src-3-1">[1]</a>' in out and "#src-3-2" not in out
+    # [1] links to its card and names its file (screen readers, hover); [2] cites nothing, so it is plain text
+    assert '<a class="cite" href="#src-3-1" aria-label="Source 1: a&lt;b&gt;.txt" title="a&lt;b&gt;.txt: q">[1]</a>' in out
+    assert "#src-3-2" not in out and "[2]" in out
     cards = sources_html([{"question": result.question, "result": result}], catalog=None)
     assert "<img" not in cards and "a&lt;b&gt;.txt" in cards and 'id="src-1-1"' in cards
 
@@ -138,3 +141,63 @@ def test_fake_llm_answers_stream_into_the_chat(seed_settings, seed_index):
     chat, result = final[1], final[3]
     assert result["answerer"] == "FakeListChatModel" and [c["n"] for c in result["citations"]] == [1]
     assert 'href="#src-1-1"' in text(chat[-1]) and "golden samurai helmet" in text(chat[-1])
+
+
+def test_extractive_answer_shows_its_sources_before_the_answer(app_url):
+    job = client(app_url).submit("What did Ishiba give Trump?", api_name="/ask")
+    job.result()
+    updates = job.outputs()
+    def answered(u) -> bool:
+        return isinstance(u[1], list) and bool(u[1]) and HELMET in text(u[1][-1])
+
+    first_sources = next(i for i, u in enumerate(updates) if isinstance(u[2], str) and HELMET_FILE in u[2])
+    first_answer = next(i for i, u in enumerate(updates) if answered(u))
+    assert first_sources < first_answer  # the cards are on the page while the answer is still coming
+    assert answered(updates[-1])
+
+
+def test_answer_survives_its_json_round_trip_as_the_browser_keeps_it(chatbot):
+    result = chatbot.answer("What did Ishiba give Trump?")
+    back = result_from_dict(json.loads(json.dumps(result.to_dict())))
+    assert back.citations == [type(c)(**{**c.__dict__, "score": round(c.score, 4)}) for c in result.citations]
+    assert back.answer == result.answer and back.note == result.note and back.answerer == result.answerer
+    assert render_answer(back, 1) == render_answer(result, 1)
+
+
+def test_every_interface_string_exists_in_english_korean_and_japanese():
+    import re
+
+    from bot.web.strings import _all
+
+    table = _all()
+    for lang in ("ko", "ja"):
+        assert set(table[lang]) == set(table["en"]), lang
+        for key, en in table["en"].items():
+            assert set(re.findall(r"{\w+}", table[lang][key])) == set(re.findall(r"{\w+}", en)), (lang, key)
+
+
+def test_feedback_becomes_candidate_faq_items_for_review(tmp_path, chatbot):
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+    from bot.evaluation.datasets import load_dataset
+    from bot.web.feedback import append_feedback, feedback_record
+
+    good = chatbot.answer("What did Ishiba give Trump?")
+    bad = chatbot.answer("Where was it prepared?")
+    append_feedback(tmp_path, feedback_record("a1", good, "down"))
+    append_feedback(tmp_path, feedback_record("a1", good, "up", "right, and cited"))  # the later verdict counts
+    append_feedback(tmp_path, feedback_record("a2", bad, "down", "it was made in Kyoto"))
+    append_feedback(tmp_path, feedback_record("a3", bad, None))  # a thumb taken back: nothing to review
+    out = CliRunner().invoke(cli, ["eval", "--from-feedback", str(tmp_path / "feedback.jsonl"), "--out", str(tmp_path / "fb")])
+    assert out.exit_code == 0, out.output
+    assert "1 candidate FAQ items" in out.output and "1 to review" in out.output
+    [item] = load_dataset(tmp_path / "fb" / "faq-candidates.jsonl")  # a valid FAQ item as written
+    assert item["question"] == "What did Ishiba give Trump?" and HELMET_FILE in item["sources"]
+    assert any(HELMET in k for k in item["answer_keywords"]) and item["feedback"]["comment"] == "right, and cited"
+    [todo] = [json.loads(line) for line in (tmp_path / "fb" / "to-review.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert todo["question"] == "Where was it prepared?" and todo["feedback"]["comment"] == "it was made in Kyoto"
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("{not json\n", encoding="utf-8")
+    out = CliRunner().invoke(cli, ["eval", "--from-feedback", str(broken), "--out", str(tmp_path / "fb2")])
+    assert out.exit_code != 0 and "broken.jsonl:1: not a JSON line" in out.output and "Traceback" not in out.output
