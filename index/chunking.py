@@ -7,8 +7,7 @@ the passage before it rather than left as a fragment.
 """
 from __future__ import annotations
 
-from collections import Counter
-
+from index.languages import majority_language
 from index.types import Document, Passage, Segment, Unit
 
 MIN_FRACTION = 0.3  # a passage shorter than this share of the target joins its neighbour...
@@ -40,16 +39,13 @@ def make_units(doc: Document, segments: list[Segment], *, passage_chars: int = 4
             units.append(Unit(id=uid, source=doc.source, passage_id=pid, start=seg.start, end=seg.end,
                               text=seg.text, lang=seg.lang))
         segs = [segments[i] for i in group]
-        weight: Counter[str] = Counter()
-        for seg in segs:
-            weight[seg.lang] += len(seg.text)
         passages.append(Passage(
             id=pid,
             source=doc.source,
             start=segs[0].start,
             end=segs[-1].end,
             text=join_texts([s.text for s in segs], [s.lang for s in segs]),
-            lang=weight.most_common(1)[0][0],
+            lang=majority_language((s.lang, len(s.text)) for s in segs),
             unit_ids=tuple(unit_ids),
         ))
     return units, passages

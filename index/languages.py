@@ -7,11 +7,25 @@ Japanese; that is a deliberate simplification for this corpus.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
-_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+# The Unicode ranges of each script, as character-class bodies: the one place they are written. Modules that
+# need a narrower class (the encoding detector counts only what each legacy codec can produce) compose these.
+HANGUL_SYLLABLES = "\uac00-\ud7a3"
+HANGUL_JAMO = "\u1100-\u11ff\u3130-\u318f"
+HANGUL = HANGUL_SYLLABLES + HANGUL_JAMO
+KANA_FULLWIDTH = "\u3040-\u30ff"  # hiragana and katakana, with the prolonged sound mark ー
+KANA = KANA_FULLWIDTH + "\u31f0-\u31ff\uff66-\uff9f"  # + small katakana extensions, halfwidth katakana
+HALFWIDTH_KATAKANA_BLOCK = "\uff61-\uff9f"  # halfwidth katakana with its punctuation: mojibake's tell-tale
+HAN_UNIFIED = "\u4e00-\u9fff"
+HAN = "\u3400-\u4dbf" + HAN_UNIFIED + "\uf900-\ufaff"  # + extension A, compatibility ideographs
+HAN_MARKS = "\u3005\u3006"  # 々 〆: iteration and closing marks that belong to Han words
+LATIN = "A-Za-z\u00c0-\u024f"
+
+_HANGUL = re.compile(f"[{HANGUL}]")
+_KANA = re.compile(f"[{KANA}]")
+_HAN = re.compile(f"[{HAN}]")
+_LATIN = re.compile(f"[{LATIN}]")
 
 SAMPLE_CHARS = 4000  # enough to decide; keeps a call on a whole document cheap
 
@@ -43,3 +57,17 @@ def detect_language(text: str) -> str:
     if c["kana"] or c["han"]:
         return "ja"
     return "other"
+
+
+def majority_language(weighted: Iterable[tuple[str | None, float]], among: Iterable[str] | None = None) -> str | None:
+    """The language with the largest total weight, e.g. a file's or passage's over its sentences' characters.
+
+    ``among`` keeps only those languages (say, ko/ja/en without 'other'); ties go to the first seen; None
+    when nothing is left.
+    """
+    keep = set(among) if among is not None else None
+    totals: dict[str, float] = {}
+    for lang, weight in weighted:
+        if lang is not None and (keep is None or lang in keep):
+            totals[lang] = totals.get(lang, 0) + weight
+    return max(totals, key=totals.__getitem__) if totals else None

@@ -19,6 +19,7 @@ import os
 import re
 from pathlib import Path
 
+from index import languages
 from index.errors import BotError
 from index.types import Document
 
@@ -33,10 +34,10 @@ _BOMS = (
 # Tried in order after strict UTF-8; each must decode strictly and look like its language.
 _LEGACY = ("cp949", "cp932", "euc_jp", "cp1252")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
-_KANA = re.compile(r"[\u3040-\u309f\u30a0-\u30ff]")
-_HALFWIDTH_KANA = re.compile(r"[\uff61-\uff9f]")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+_HANGUL = re.compile(f"[{languages.HANGUL_SYLLABLES}]")
+_KANA = re.compile(f"[{languages.KANA_FULLWIDTH}]")
+_HALFWIDTH_KANA = re.compile(f"[{languages.HALFWIDTH_KATAKANA_BLOCK}]")
+_HAN = re.compile(f"[{languages.HAN_UNIFIED}]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 

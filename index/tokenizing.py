@@ -20,6 +20,8 @@ import re
 import threading
 import unicodedata
 
+from index import languages
+
 _kiwi = None
 _sudachi_dict = None
 _lock = threading.Lock()
@@ -58,10 +60,7 @@ def warm_up() -> None:
 
 
 # --- script runs -------------------------------------------------------------------------------
-_HANGUL = "\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f"
-_KANA = "\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f\u30fc"
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3006"
-_LATIN = "A-Za-z\u00c0-\u024f"
+_HANGUL, _KANA, _HAN, _LATIN = languages.HANGUL, languages.KANA, languages.HAN + languages.HAN_MARKS, languages.LATIN
 _LETTERS = re.compile(f"[{_HANGUL}]+|[{_KANA}]+|[{_HAN}]+|[{_LATIN}]+")
 
 
@@ -227,9 +226,9 @@ def with_hangul_readings(tokens: list[str]) -> list[str]:
 
 
 def _reading(word: str) -> str:
-    import hanja
+    from index.readings import hangul_reading
 
-    reading = hanja.translate(word, "substitution")
+    reading = hangul_reading(word)
     return reading if reading != word and re.fullmatch(r"[가-힣]+", reading) else ""
 
 

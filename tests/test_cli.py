@@ -59,6 +59,10 @@ def test_ask_without_an_index_builds_one_first(tmp_path, monkeypatch):
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "fresh" / "CURRENT").exists() and "황금 사무라이 투구" in out.stdout
     assert "Embedding sentences" in out.stderr  # the progress bar
+    assert f"No index yet in {tmp_path / 'fresh'}: indexing {docs} once" in out.stderr  # why the first question waits
+    assert "Indexed 1 files (1 added" in out.stderr  # and what it did
+    for bar in ("Embedding sentences", "Sparse term vectors"):  # each bar's first and last line drawn once
+        assert out.stderr.count(f"{bar}:   0%") == 1 and out.stderr.count(f"{bar}: 100%") == 1, out.stderr
 
 
 def test_index_reports_what_it_did_and_fails_when_nothing_indexes(tmp_path):
@@ -251,3 +255,41 @@ def test_the_index_summary_names_a_chroma_server_without_its_password(tmp_path):
     finally:
         os.kill(proc.pid, signal.SIGTERM)
         proc.wait(timeout=10)
+
+
+# ---------------------------------------------------------------- one declaration per setting
+
+def test_the_readme_configuration_table_is_the_settings_declaration():
+    from index.settings import settings_table
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert settings_table() in readme, "README's configuration table is stale: paste index.settings.settings_table()"
+
+
+def test_flags_come_from_the_declarations_with_their_env_var_default_and_range():
+    from dataclasses import fields
+
+    from index.settings import Settings
+
+    ask = cli.commands["ask"]
+    flags = {o.name: o for o in ask.params if isinstance(o, __import__("click").Option)}
+    offered = {f.name for f in fields(Settings) if f.metadata["option"]}
+    assert offered <= set(flags) and {"index_dir", "chroma_url", "embedding", "k", "llm"} <= offered
+    assert "[env BOT_K; default 5]" in flags["k"].help and (flags["k"].type.min, flags["k"].type.max) == (1, 50)
+    assert not {"web_auth", "llm_api_key"} & set(flags)  # secrets are env only: flags show in ps
+    bad = CliRunner().invoke(cli, ["ask", "--k", "0", "x"])
+    assert bad.exit_code == 2 and "1<=x<=50" in bad.output
+
+
+def test_env_values_are_converted_by_the_field_type_and_checked_once():
+    from index.errors import BotError
+    from index.settings import Settings
+
+    s = Settings.load(env={"BOT_K": "7", "BOT_SPARSE": "off", "BOT_DOCS": "a:b", "BOT_THREADS": "2", "BOT_LLM_TIMEOUT": "2.5",
+                           "OPENAI_BASE_URL": "http://127.0.0.1:1/v1"})
+    assert (s.k, s.sparse, [p.name for p in s.docs], s.threads, s.llm_timeout) == (7, False, ["a", "b"], 2, 2.5)
+    assert s.llm_base_url == "http://127.0.0.1:1/v1"  # the fallback env var
+    for env, message in (({"BOT_K": "x"}, "BOT_K='x' is not a valid whole number"), ({"BOT_K": "51"}, "k must be between 1 and 50"),
+                         ({"BOT_SPARSE": "maybe"}, "not a valid true or false"), ({"BOT_THREADS": "0"}, "threads must be between 1")):
+        with pytest.raises(BotError, match=message):
+            Settings.load(env=env)

@@ -5,10 +5,14 @@ built from this checkout and imported from its unpacked files, outside the repos
 """
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,3 +58,80 @@ def test_the_wheel_ships_prompts_lexicon_and_boilerplate_and_refuses_outside_a_c
     lines = run.stdout.splitlines()
     assert lines[0] == "The sources don't say." and lines[1].startswith("자료에는")
     assert lines[2].startswith("韓国語の資料から") and lines[3:] == ["True", "True"]
+
+
+# ---------------------------------------------------------------- the wheel, installed for real
+
+FORBIDDEN = ("pytest", "pytest-cov", "coveralls", "torch", "hanja", "matplotlib")  # test tools, CUDA-sized, or unused
+
+
+def _pip(python: Path, *args: str, timeout: int = 1800) -> subprocess.CompletedProcess:
+    return subprocess.run([str(python), "-m", "pip", "--disable-pip-version-check", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def _install_for_real(wheel: Path, venv: Path) -> None:
+    """Install ``wheel`` into a fresh venv with pip resolving every dependency (no system site-packages).
+
+    The dependencies' wheels are kept in a wheelhouse (``SEEDBOT_WHEELHOUSE``, else ~/.cache/seedbot-wheelhouse):
+    the first run downloads them from the registry (about 600 MB), later runs resolve from it without the network.
+    """
+    wheelhouse = Path(os.environ.get("SEEDBOT_WHEELHOUSE") or Path.home() / ".cache" / "seedbot-wheelhouse")
+    wheelhouse.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    python = venv / "bin" / "python"
+    offline = ("install", "-q", "--no-index", "--find-links", str(wheelhouse), str(wheel))
+    if _pip(python, *offline).returncode != 0:
+        filled = _pip(python, "wheel", "-q", "--find-links", str(wheelhouse), "-w", str(wheelhouse), str(wheel))
+        assert filled.returncode == 0, filled.stderr[-3000:]
+        for own in wheelhouse.glob("seedbot-*.whl"):  # only dependencies live there: the wheel under test is given by path
+            own.unlink()
+        done = _pip(python, *offline)
+        assert done.returncode == 0, done.stderr[-3000:]
+
+
+@pytest.mark.slow
+def test_the_wheel_installed_for_real_indexes_refuses_and_evaluates_outside_a_checkout(tmp_path):
+    """The issue's "done when": `pip install` the built wheel into a new venv, then in an empty folder index the
+    seeds, get a refusal (exit 0) and an eval report with its plot; the install holds no test tools and no torch."""
+    isolation = ["--no-build-isolation"] if _have_build_backend() else []
+    built = _pip(Path(sys.executable), "wheel", "-q", "--no-deps", *isolation, "-w", str(tmp_path / "dist"), str(ROOT), timeout=300)
+    assert built.returncode == 0, built.stderr
+    [wheel] = (tmp_path / "dist").glob("seedbot-*.whl")
+    venv = tmp_path / "venv"
+    _install_for_real(wheel, venv)
+
+    listed = _pip(venv / "bin" / "python", "list", "--format=freeze")
+    installed = {line.split("==")[0].lower() for line in listed.stdout.splitlines()}
+    assert "seedbot" in installed and "langchain-text-splitters" in installed
+    assert not installed & set(FORBIDDEN), sorted(installed & set(FORBIDDEN))
+
+    work = tmp_path / "empty"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "PYTHON", "VIRTUAL_ENV"))}
+    env.update(PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}", HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False",
+               GRADIO_ANALYTICS_ENABLED="False", NO_COLOR="1")
+
+    def bot(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(venv / "bin" / "bot"), *args], capture_output=True, text=True, cwd=work, env=env, timeout=900)
+
+    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import bot, index; print(bot.__file__, index.__file__)"],
+                           capture_output=True, text=True, cwd=work, env=env)
+    assert where.returncode == 0 and str(ROOT) not in where.stdout and str(venv) in where.stdout, where.stdout + where.stderr
+
+    index_dir, out = work / "X", work / "Y"
+    indexed = bot("index", "--index-dir", str(index_dir), str(ROOT / "seeds"))
+    assert indexed.returncode == 0, indexed.stderr[-3000:]
+    assert "Indexed 5 files (5 added" in indexed.stdout
+
+    asked = bot("ask", "--index-dir", str(index_dir), "What is the capital of France?")
+    assert asked.returncode == 0, asked.stderr[-3000:]
+    assert asked.stdout.startswith("The sources don't say.")
+
+    evaluated = bot("eval", "--index-dir", str(index_dir), "--out", str(out), "--split", "dev")  # faq-dev: shipped in the wheel
+    assert evaluated.returncode == 0, evaluated.stderr[-3000:]
+    for name in ("results.jsonl", "report.json", "report.md", "report.svg"):
+        assert (out / name).stat().st_size > 0, name
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["plot"] == "report.svg" and report["sets"]["faq-dev"]["questions"] > 50
+    assert str(venv) in report["sets"]["faq-dev"]["dataset"]  # read from the installed package, not the checkout
+    assert not list(work.glob("*.png"))

@@ -56,6 +56,8 @@ class TutorialBaseline:
         self._client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
         self._name = f"baseline-{uuid.uuid4().hex[:12]}"
         self.store = Chroma(client=self._client, collection_name=self._name, embedding_function=embedder)
+        if progress:
+            progress("baseline embed", 0, len(docs))
         for i in range(0, len(docs), batch):
             self.store.add_documents(docs[i : i + batch])
             if progress:

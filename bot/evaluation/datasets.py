@@ -19,6 +19,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,17 @@ from bot.evaluation import metrics
 from index.errors import BotError
 from index.settings import PROJECT_ROOT
 
-EVAL_DIR = PROJECT_ROOT / "eval"
+def _sets_dir() -> Path:
+    """``eval/`` of a checkout, else the copy shipped in the package (``bot.evaluation.sets``)."""
+    checkout = PROJECT_ROOT / "eval"
+    if (checkout / "faq.jsonl").is_file():
+        return checkout
+    shipped = files("bot.evaluation.sets")
+    # Installed packages are plain folders; the userdocs corpus must be one, since it is indexed like any folder.
+    return Path(str(shipped))
+
+
+EVAL_DIR = _sets_dir()
 DEFAULT_DATASET = EVAL_DIR / "faq.jsonl"
 USERDOCS_DATASET = EVAL_DIR / "userdocs" / "questions.jsonl"
 #: A folder of this name beside a dataset file is the corpus that dataset is asked about.

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from index.languages import detect_language
+
 K_VALUES = (1, 3, 5)
 
 #: Keys of a :func:`per_question` row that :func:`aggregate` averages.
@@ -39,9 +41,6 @@ ANSWER_TYPES = ("number", "date", "person", "place", "article", "other")
 
 _WS = re.compile(r"\s+")
 _MARKER = re.compile(r"\[\d+\]")
-_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
-_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
-_LATIN = re.compile(r"[A-Za-z]")
 
 
 def normalize_for_match(text: str) -> str:
@@ -62,12 +61,9 @@ def contains_keyword(text: str, keywords: Iterable[str]) -> bool:
 
 
 def script_lang(text: str) -> str | None:
-    """'ko' / 'ja' / 'en' by dominant script; kana decides Japanese since both scripts may carry kanji."""
-    hangul = len(_HANGUL.findall(text or ""))
-    kana = len(_KANA.findall(text or ""))
-    if hangul or kana:
-        return "ko" if hangul >= kana else "ja"
-    return "en" if _LATIN.search(text or "") else None
+    """'ko' / 'ja' / 'en' as :func:`index.languages.detect_language` reads ``text``; None for anything else."""
+    lang = detect_language(text or "")
+    return lang if lang in ("ko", "ja", "en") else None
 
 
 def evidence_rank(result: Mapping[str, Any], item: Mapping[str, Any]) -> int | None:

@@ -224,64 +224,76 @@ def summary_markdown(report: dict[str, Any]) -> str:
     return "\n".join(out).rstrip()
 
 
+_OURS, _BASE = "#2b6cb0", "#ed8936"
+
+
+def _esc(text: Any) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _panel(x0: float, y0: float, w: float, h: float, title: str, labels: list[str],
+           series: list[tuple[str, list[float | None]]]) -> list[str]:
+    """One bar panel: y from 0 to 1 with grid lines at quarters, a group of bars per label, '–' for no value."""
+    plot_top, plot_h = y0 + 22, h - 62
+    out = [f'<text x="{x0 + w / 2:.1f}" y="{y0 + 12}" text-anchor="middle" font-size="12">{_esc(title)}</text>']
+    for q in (0.0, 0.25, 0.5, 0.75, 1.0):
+        y = plot_top + plot_h * (1 - q)
+        out.append(f'<line x1="{x0 + 30}" y1="{y:.1f}" x2="{x0 + w}" y2="{y:.1f}" stroke="#ddd"/>')
+        out.append(f'<text x="{x0 + 26}" y="{y + 3:.1f}" text-anchor="end" font-size="9">{q:.2f}</text>')
+    slot = (w - 34) / max(len(labels), 1)
+    bar = slot * 0.8 / max(len(series), 1)
+    for i, label in enumerate(labels):
+        left = x0 + 34 + i * slot + slot * 0.1
+        for j, (color, values) in enumerate(series):
+            v = values[i]
+            bx = left + j * bar
+            if v is None:
+                out.append(f'<text x="{bx + bar / 2:.1f}" y="{plot_top + plot_h - 3:.1f}" text-anchor="middle" font-size="9">–</text>')
+                continue
+            bh = plot_h * max(0.0, min(1.0, v))
+            out.append(f'<rect x="{bx:.1f}" y="{plot_top + plot_h - bh:.1f}" width="{bar * 0.95:.1f}" height="{bh:.1f}" fill="{color}">'
+                       f"<title>{_esc(label.replace(chr(10), ' '))}: {v:.2f}</title></rect>")
+        for k, line in enumerate(label.split("\n")):
+            out.append(f'<text x="{left + slot * 0.4:.1f}" y="{plot_top + plot_h + 13 + 11 * k:.1f}" text-anchor="middle" '
+                       f'font-size="9">{_esc(line)}</text>')
+    return out
+
+
 def plot_report(report: dict[str, Any], path: Path) -> None:
-    """A row of panels per set: three metrics by language pair (plus 'all'), and refusal rates; ours beside the baseline.
+    """report.svg: a row per set, three metrics by language pair (plus 'all') and the refusal rates, ours beside the baseline.
 
-    Raises ImportError when matplotlib is missing; the caller writes the report without the plot.
+    Written by hand as SVG so that the default install draws it: a plotting library would add ~70 MB for four bar charts.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     sets = list(report["sets"].values())
-    fig, axes = plt.subplots(len(sets), 4, figsize=(16, 3.6 * len(sets)), squeeze=False)
+    panel_w, panel_h, top = 300, 230, 40
+    width, height = 4 * panel_w + 20, top + panel_h * len(sets) + 30
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+           'font-family="sans-serif">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="14">'
+           "Evaluation by set and question→document language (pairs: answerable items only)</text>"]
     for r, part in enumerate(sets):
         base = part.get("baseline")
         groups = ["all", *part["by_pair"].keys()]
         counts = {"all": part["overall"]["n"], **{g: v["n"] for g, v in part["by_pair"].items()}}
-        width = 0.38 if base else 0.6
-        xs = list(range(len(groups)))
+        labels = [f"{g}\n(n={counts[g]})" for g in groups]
 
-        def values(src: dict, key: str) -> list[float]:
-            vals = []
-            for g in groups:
-                summary = src["overall"] if g == "all" else src["by_pair"].get(g, {})
-                v = summary.get(key)
-                vals.append(float("nan") if v is None else v)
-            return vals
+        def values(src: dict, key: str) -> list[float | None]:
+            return [(src["overall"] if g == "all" else src["by_pair"].get(g, {})).get(key) for g in groups]
 
+        y0 = top + r * panel_h
         for c, (key, label) in enumerate(PLOT_METRICS):
-            ax = axes[r][c]
-            ax.bar([x - (width / 2 if base else 0) for x in xs], values(part, key), width, label="ours", color="#2b6cb0")
-            if base:
-                ax.bar([x + width / 2 for x in xs], values(base, key), width, label="LangChain tutorial baseline", color="#ed8936")
-            ax.set_title(f"{part['name']}: {label}", fontsize=9)
-            ax.set_xticks(xs)
-            ax.set_xticklabels([f"{g.replace('→', '->')}\n(n={counts[g]})" for g in groups], fontsize=7 if len(groups) <= 8 else 5.5)
-            ax.set_ylim(0, 1.05)
-            ax.grid(axis="y", alpha=0.3)
-        ax = axes[r][3]
-        rx = [0, 1]
-
-        def rates(src: dict) -> list[float]:
-            c = src["refusals"]
-            return [float("nan") if c[k] is None else c[k] for k in ("unanswerable_refusal_rate", "false_refusal_rate")]
-
-        ax.bar([x - (width / 2 if base else 0) for x in rx], rates(part), width, color="#2b6cb0")
-        if base:
-            ax.bar([x + width / 2 for x in rx], rates(base), width, color="#ed8936")
+            series = [(_OURS, values(part, key))] + ([(_BASE, values(base, key))] if base else [])
+            out += _panel(10 + c * panel_w, y0, panel_w - 10, panel_h, f"{part['name']}: {label}", labels, series)
+        rk = ("unanswerable_refusal_rate", "false_refusal_rate")
         c = part["refusals"]
-        ax.set_xticks(rx)
-        ax.set_xticklabels([f"unanswerable refused\n({c['refused_unanswerable']}/{c['unanswerable']}, higher is better)",
-                            f"answerable refused\n({c['refused_answerable']}/{c['answerable']}, lower is better)"], fontsize=7)
-        ax.set_title(f"{part['name']}: refusals", fontsize=9)
-        ax.set_ylim(0, 1.05)
-        ax.grid(axis="y", alpha=0.3)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=9, frameon=False)
-    fig.suptitle("Evaluation by set and question→document language (pairs: answerable items only)", fontsize=11)
-    fig.tight_layout(rect=(0, 0.03, 1, 0.97))
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
+        series = [(_OURS, [c[k] for k in rk])] + ([(_BASE, [base["refusals"][k] for k in rk])] if base else [])
+        out += _panel(10 + 3 * panel_w, y0, panel_w - 10, panel_h, f"{part['name']}: refusals",
+                      [f"unanswerable refused\n{c['refused_unanswerable']}/{c['unanswerable']}, higher is better",
+                       f"answerable refused\n{c['refused_answerable']}/{c['answerable']}, lower is better"], series)
+    legend = [(_OURS, "ours")] + ([(_BASE, "LangChain tutorial baseline")] if any(p.get("baseline") for p in sets) else [])
+    for i, (color, name) in enumerate(legend):
+        x = width / 2 - 150 + i * 160
+        out.append(f'<rect x="{x}" y="{height - 20}" width="12" height="12" fill="{color}"/>')
+        out.append(f'<text x="{x + 16}" y="{height - 10}" font-size="11">{_esc(name)}</text>')
+    Path(path).write_text("\n".join(out + ["</svg>", ""]), encoding="utf-8")

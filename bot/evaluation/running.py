@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
 
@@ -24,6 +23,7 @@ from bot.evaluation.datasets import EvalSet, plan_sets
 from bot.evaluation.machine import load_avg
 from bot.evaluation.report import plot_report, render_markdown, summary_markdown
 from index.errors import BotError
+from index.languages import majority_language
 from index.settings import Settings
 
 Progress = Callable[[str, int, int], None]
@@ -34,11 +34,8 @@ def document_languages(catalog) -> dict[str, str]:
     """Language of each indexed file: the majority (by characters) of its sentences' languages."""
     out: dict[str, str] = {}
     for source, rec in catalog.files.items():
-        counts: Counter[str] = Counter()
-        for u in rec.units:
-            if u.lang in ("ko", "ja", "en"):
-                counts[u.lang] += len(u.text)
-        out[source] = counts.most_common(1)[0][0] if counts else (metrics.script_lang(rec.text) or "other")
+        out[source] = (majority_language(((u.lang, len(u.text)) for u in rec.units), among=("ko", "ja", "en"))
+                       or metrics.script_lang(rec.text) or "other")
     return out
 
 
@@ -109,12 +106,6 @@ def run_eval(
     ``dataset=None`` runs faq-dev, faq-test and userdocs (as ``split`` allows); a file runs that file only.
     """
     sets = plan_sets(dataset, split)
-    if baseline:  # say so before answering hundreds of questions, not after
-        import importlib.util
-
-        if importlib.util.find_spec("langchain_text_splitters") is None:
-            raise BotError("--baseline needs langchain-text-splitters, which the default install leaves out: "
-                           "pip install 'seedbot[eval]' (or run bot eval without --baseline).")
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -157,13 +148,9 @@ def run_eval(
         for record in records:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     written = [out_dir / "results.jsonl", out_dir / "report.json", out_dir / "report.md"]
-    try:
-        plot_report(report, out_dir / "report.png")
-        report["plot"] = "report.png"
-        written.append(out_dir / "report.png")
-    except ImportError as exc:
-        report["notes"].append(f"No plot: {exc.name or 'matplotlib'} is not installed (pip install -e '.[eval]'); "
-                               "the numbers are all in this report.")
+    plot_report(report, out_dir / "report.svg")
+    report["plot"] = "report.svg"
+    written.append(out_dir / "report.svg")
     (out_dir / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     (out_dir / "report.md").write_text(render_markdown(report), encoding="utf-8")
     report["written"] = [str(p) for p in written]
