@@ -306,7 +306,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
         else:
             click.echo(message, err=not message.startswith("seedbot is running"))
 
-    launch(settings, host=host, port=port, say=say)
+    launch(settings, host=host, port=port, say=say, progress=TqdmProgress())
 
 
 @cli.command("eval")

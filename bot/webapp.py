@@ -671,23 +671,21 @@ def start_server(settings: Settings, chatbot: Chatbot | None, host: str = "127.0
     return app, f"http://{'localhost' if host == '0.0.0.0' else host}:{port}/"
 
 
-def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth=None, *, say=None) -> None:
+def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth=None, *, say=None, progress=None) -> None:
     """Open the index (building it from ``settings.docs`` if there is none), then serve until Ctrl-C.
 
-    ``say(message, warning=False)`` is how the shell that called it reports progress (``bot serve`` echoes to the
-    terminal); the default says nothing. ``auth`` is ``"user:password"`` (or Gradio's form; default: the
+    ``say(message, warning=False)`` and ``progress`` (for a first index build) are how the shell that called it
+    reports (``bot serve`` echoes to the terminal and draws progress bars); the default says nothing. ``auth`` is ``"user:password"`` (or Gradio's form; default: the
     ``web_auth`` setting, env ``BOT_WEB_AUTH``): the page, the API and file downloads then need a login. Raises
     BotError when the port is taken, before the slow index load, and again if it is taken in the meantime.
     """
-    from bot.progress import TqdmProgress
-
     say = say or (lambda message, warning=False: None)
     auth = parse_auth(auth if auth is not None else settings.web_auth)
     check_port(host, port)
     chatbot = None
     try:
         say(f"Opening the index at {settings.index_dir} …")
-        chatbot = open_chatbot(settings, progress=TqdmProgress())
+        chatbot = open_chatbot(settings, progress=progress)
         chatbot.index  # load the embedding model now, not on the first question
     except BotError as exc:  # the page still opens and shows the message; uploads can create the index
         say(f"Warning: {exc}", warning=True)

@@ -48,7 +48,7 @@ def main() -> None:
             for name, viewport, mobile in (("web-desktop.png", {"width": 1366, "height": 900}, False), ("web-mobile.png", {"width": 390, "height": 844}, True)):
                 page = browser.new_context(viewport=viewport, is_mobile=mobile, device_scale_factor=1).new_page()
                 page.goto(url)
-                expect(page.get_by_role("textbox", name="Question")).to_be_visible(timeout=60_000)
+                page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
                 for i, q in enumerate(QUESTIONS[: 1 if mobile else 2], start=1):
                     ask(page, q, i)
                 if not mobile:
