@@ -147,7 +147,6 @@ def test_chat_follows_the_new_answer_after_scrolling_up_and_clicking_an_older_ci
     chat.hover()
     page.mouse.wheel(0, -5000)  # the person scrolls up to re-read, then follows an old citation
     page.wait_for_timeout(500)
-    assert chat.evaluate("el => el.scrollTop") < 50
     page.locator("[data-testid='bot']").first.locator("a.cite").first.click()
     ask(page, "이시바 총리는 트럼프에게 무엇을 선물했나?", answers=4)
     page.wait_for_timeout(600)
@@ -358,10 +357,12 @@ def test_question_right_after_upload_waits_for_indexing_then_remove(browser, tmp
     settings = Settings.load(env={}, index_dir=tmp_path / "index", docs=[corpus])
     run_index(settings)
     doc = tmp_path / "festival.txt"
-    doc.write_text(FESTIVAL, encoding="utf-8")
+    filler = "".join(f"Stall {i} of the Ulsan whale festival sells grilled squid number {i}.\n\n" for i in range(60))  # indexing takes a while
+    doc.write_text(FESTIVAL + "\n" + filler, encoding="utf-8")
     app, url = serve_in_background(settings)
     try:
         page, watch = open_page(browser, url)
+        ask(page, "When does the Busan harbour ferry to Tsushima leave?", answers=1)  # the old index is open and warm
         open_panel(page)
         page.locator("#upload input[type=file]").set_input_files(str(doc))
         expect(page.locator("#busy")).to_be_visible()  # a sign that indexing is under way, at once
@@ -369,9 +370,9 @@ def test_question_right_after_upload_waits_for_indexing_then_remove(browser, tmp
         box = page.get_by_role("textbox", name="Question")
         box.fill("What do visitors to the Ulsan whale festival read?")
         box.press("Enter")
-        expect(page.locator("#sources .turn")).to_have_count(1, timeout=90_000)
-        expect(page.locator("#src-1-1 .passage")).to_contain_text("<script>alert(1)</script>")
-        expect(page.locator("#src-1-1")).to_contain_text("festival.txt")
+        expect(page.locator("#sources .turn")).to_have_count(2, timeout=120_000)
+        expect(page.locator("#src-2-1 .passage")).to_contain_text("<script>alert(1)</script>")
+        expect(page.locator("#src-2-1")).to_contain_text("festival.txt")
         assert page.locator("#sources script, #sources img").count() == 0
         expect(page.locator("#busy")).to_be_hidden()
         page.screenshot(path=str(out_dir / "webapp-upload.png"))
