@@ -39,7 +39,7 @@ def _dir_mb(path: Path) -> float:
 
 
 def _settings(cfg: dict, **changes: Any) -> Settings:
-    return Settings.load(env={}, index_dir=Path(cfg["index_dir"]), docs=[Path(cfg["corpus"])], **{**cfg["settings"], **changes})
+    return Settings.load(env={}, **{"index_dir": Path(cfg["index_dir"]), "docs": [Path(cfg["corpus"])], **cfg["settings"], **changes})
 
 
 def build(cfg: dict) -> dict:
