@@ -56,6 +56,8 @@ def answer_type(question: str, lang: str) -> str | None:
     text = unicodedata.normalize("NFKC", question)
     for kind, rule in _RULES.get(lang, _RULES["en"]):
         if rule.search(text):
+            if kind == "date" and asked_unit(text) in ("days", "minutes", "hours", "years"):
+                return "number"  # "며칠 머물렀어?" asks how many days, not which
             return kind
     return None
 
@@ -142,24 +144,69 @@ def _dates(text: str) -> list[str]:
     return [m.group() for m in _DATE.finditer(unicodedata.normalize("NFKC", text))]
 
 
+# The unit a "how many X" question names ("how many minutes", "몇 명", "何パーセント"): the answer is a
+# number of that unit, in whatever language the sentence is written. Classes, not words, so a Korean
+# sentence answers a Japanese question.
+_UNITS: dict[str, tuple[str, str]] = {
+    # class: (question words that ask for it, what follows the number in a sentence that gives it)
+    "percent": (r"퍼센트|%|パーセント|percent(age)?|per\s*cent|what\s+share|(tariff|interest|approval|tax)\s+rate|支持率|비율|割合|何割|몇\s*할",
+                r"%|퍼센트|パーセント|percent|per\s*cent|割|할"),
+    "people": (r"몇\s*명|何(人|名)|how\s+many\s+(people|persons|troops|soldiers|members|students|families|residents|staff|workers|guests|children|participants)",
+               r"명|人|名|people|persons|troops|soldiers|members|students|families|residents|staff|workers|guests|children|participants"),
+    "minutes": (r"몇\s*분(?!기)|何分|how\s+many\s+minutes", r"분|分|minutes?|min\b"),
+    "hours": (r"몇\s*시간|何時間|how\s+many\s+hours", r"시간|時間|hours?|hrs?\b"),
+    "days": (r"며칠\s*(동안|간|이나|을|를)?\s*(머물|묵|체류|걸|지속|있었)|몇\s*일\s*(동안|간)|何日間|how\s+many\s+days|how\s+long\s+did\s+\w+\s+stay",
+             r"일(?:간|동안)?|日間?|days?|박|泊|nights?"),
+    "years": (r"몇\s*년\s*(쯤|이나|간|동안|째)?\s*(됐|되었|지났|걸|했|해\s*왔|이어)|何年間|何年(に|も)?(わた|続)|how\s+many\s+years|how\s+long\s+(has|had)\b",
+              r"년|年|years?"),
+    "yen": (r"몇\s*엔|何円|いくら.*円|how\s+many\s+yen|in\s+yen", r"엔|円|yen"),
+    "trees": (r"몇\s*그루|何本|how\s+many\s+(cherry\s+)?trees", r"그루|本|trees?"),
+}
+_UNIT_RULES = [(name, re.compile(q, re.IGNORECASE), re.compile(rf"\d[\d.,]*\s*(?:만|万|천|千|백|百|억|億)?\s*(?:여|余|남짓|あまり|余り)?\s*(?:{s})", re.IGNORECASE))
+               for name, (q, s) in _UNITS.items()]
+# "On what date", "何月何日", "몇 월 며칠": a month alone ("in late March") does not answer it.
+_DAY_ASKED = re.compile(r"\b(what|which)\s+(exact\s+)?(date|day)\b|\bon\s+what\s+(date|day)\b|何月何日|何日に|몇\s*월\s*며칠|며칠에|며칠이|무슨\s*날|정확히.*며칠", re.IGNORECASE)
+_DAY = re.compile(rf"\d{{1,2}}\s*(?:일|日)(?![본本間간])|(?:{_MONTHS})\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})|\(\d{{1,2}}\.\d{{1,2}}\)|\b20\d{{2}}[./-]\d{{1,2}}[./-]\d{{1,2}}|[월화수목금토일]요일|[月火水木金土日]曜日?|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+
+
+def asked_unit(question: str) -> str | None:
+    """The unit class a number question names ('percent', 'people', 'minutes', 'days', ...), or 'day' for a
+    date question that wants the day itself; None when any number (or any date) answers it."""
+    text = unicodedata.normalize("NFKC", question)
+    if _DAY_ASKED.search(text):
+        return "day"
+    for name, rule, _ in _UNIT_RULES:
+        if rule.search(text):
+            return name
+    return None
+
+
 def carries(sentence: str, kind: str | None, question: str = "") -> bool:
     """Does ``sentence`` hold an answer of ``kind`` that the question does not already state?
 
     "In which years did Trump meet Kim?" is answered by 2018 and 2019, not by a sentence repeating a
-    year the question names; "Who came before Ishiba?" by a name other than Ishiba's.
+    year the question names; "Who came before Ishiba?" by a name other than Ishiba's. A question that
+    names its unit ("how many minutes", "몇 퍼센트", "何月何日") is answered only by a number of that unit
+    (a date with its day).
     """
     if kind is None:
         return False
     text = unicodedata.normalize("NFKC", sentence)
     asked = _numbers(question)
+    unit = asked_unit(question) if question else None
     if kind == "date":
-        return any(_numbers(d) - asked or not _numbers(d) for d in _dates(text))
+        dates = _dates(text)
+        if unit == "day":
+            dates = [m.group() for m in _DAY.finditer(text)]
+        return any(_numbers(d) - asked or not _numbers(d) for d in dates)
     if kind == "article":
         return any(_numbers(m.group()) - asked or not _numbers(m.group()) for m in _ARTICLE.finditer(text))
     if kind == "number":
-        rest = _DATE.sub(" ", text)
+        rest = _DATE.sub(" ", text) if unit not in ("days", "minutes", "hours", "years") else text
         rest = _ARTICLE.sub(" ", rest)
-        return any(_numbers(m.group()) - asked or not _numbers(m.group()) for m in _NUMBER.finditer(rest))
+        rule = next((r for name, _, r in _UNIT_RULES if name == unit), None)
+        found = rule.finditer(rest) if rule is not None else _NUMBER.finditer(rest)
+        return any(_numbers(m.group()) - asked or not _numbers(m.group()) for m in found)
     names = proper_nouns(text, kind)
     if not names:
         return False

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.questions import answer_type, carries, content_words, is_follow_up, near_duplicate, sentence_kind
+from bot.questions import answer_type, asked_unit, carries, content_words, is_follow_up, near_duplicate, sentence_kind
 
 HELMET = "사무라이 투구"
 
@@ -56,6 +56,42 @@ def test_a_sentence_carries_the_asked_type_only_with_something_the_question_lack
     assert not carries("일본은 1조 달러를 투자한다.", "article", "몇 조?")  # 1조 달러 is a trillion dollars
     first = "Ishiba's was the second summit of Trump's new term — who came first?"
     assert carries("트럼프 대통령은 이스라엘의 네타냐후 총리와 첫 정상회담을 했다.", "person", first)
+
+
+@pytest.mark.parametrize(
+    "question, unit",
+    [
+        ("How many minutes did the meeting last?", "minutes"),
+        ("What tariff rate did the US put on cars?", "percent"),
+        ("자동차 관세율은 몇 퍼센트야?", "percent"),
+        ("拉致被害者の家族何人と面会しましたか？", "people"),
+        ("워싱턴에 며칠 머물렀어?", "days"),
+        ("ヘグセス長官は何月何日に来日しましたか？", "day"),
+        ("On what date did she land?", "day"),
+        ("방위비 총액은 몇 엔인가요?", "yen"),
+        ("이시바가 그 주장을 해 온 게 몇 년쯤 됐어?", "years"),
+        ("How much did Japan pledge to invest?", None),  # any amount answers it
+        ("When did they talk?", None),  # any date answers it
+    ],
+)
+def test_the_unit_a_question_names_is_read_in_each_language(question, unit):
+    assert asked_unit(question) == unit
+
+
+def test_a_question_that_names_its_unit_is_answered_only_by_a_number_of_that_unit():
+    minutes = "How many minutes did the meeting last?"
+    assert carries("회담은 45분간 이어졌다.", "number", minutes)
+    assert carries("会談は約40分間行われた。", "number", minutes)
+    assert not carries("2월 7일 회담에서 1조 달러 투자를 약속했다.", "number", minutes)  # numbers, not minutes
+    percent = "자동차 관세율은 몇 퍼센트로 정해졌어?"
+    assert carries("철강에는 25%의 관세가 부과된다.", "number", percent)
+    assert not carries("미국은 일본에 10억 달러 규모의 무기를 판매한다.", "number", percent)
+    day = "On what date did Takaichi land in Washington?"
+    assert carries("타카이치 총리는 3월 19일 워싱턴에 도착했다.", "date", day)
+    assert not carries("일본 당국은 방문 일정을 3월 말로 제안했다.", "date", day)  # a month is not the day asked for
+    years = "이시바가 아시아판 NATO를 주장해 온 게 몇 년쯤 됐어?"
+    assert carries("이시바가 지난 30여 년간 주장해 온 '아시아版 NATO 구축'", "number", years)
+    assert answer_type("워싱턴에 며칠 머물렀어?", "ko") == "number"  # how many days, not which day
 
 
 @pytest.mark.parametrize(
@@ -166,3 +202,65 @@ def test_cli_and_web_show_the_quoted_language_note(seed_settings, chatbot):
     assert "Quoted from a Korean source; set an LLM with --llm" in out.output
     html = render_answer(chatbot.answer("What did Ishiba give Trump?"), 1)
     assert 'class="lang-note"' in html and "Quoted from a Korean source" in html
+
+
+# ---------------------------------------------------------------- refusal on documents written for the test
+
+NOTES = {
+    "harbour_rowing.md": (
+        "# Harbour Rowing Club: spring notice\n\n"
+        "The committee met on 4 March and agreed to raise the annual fee from 30 to 40 pounds.\n"
+        "Training on the water starts at 6:30 a.m. every Saturday from the boathouse on Quay Street.\n"
+        "New rowers must pass a 100-metre swim test before their first outing.\n"
+        "The club's two new boats were paid for by a grant from the city council.\n"
+    ),
+    "정원동호회_회의록.md": (
+        "# 햇살정원 동호회 3월 회의록\n\n"
+        "회의에서는 연회비를 2만 원에서 3만 원으로 올리기로 했다.\n"
+        "다음 모임은 4월 12일 토요일 오전 10시에 구민회관 2층에서 열린다.\n"
+        "새 총무로는 박서연 회원이 선출되었다.\n"
+        "봄 화단에는 튤립 구근 300개를 심기로 했다.\n"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def notes_chatbot(tmp_path_factory):
+    """A chatbot over two short notes nobody tuned the answerer on, one English, one Korean."""
+    from bot.chain import Chatbot
+    from index.indexing import run_index
+    from index.settings import Settings
+
+    docs = tmp_path_factory.mktemp("notes")
+    for name, text in NOTES.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    settings = Settings.load(env={}, index_dir=tmp_path_factory.mktemp("notes-index"), docs=[docs])
+    run_index(settings)
+    return Chatbot(settings)
+
+
+@pytest.mark.parametrize(
+    "question, needle",
+    [
+        ("When does training on the water start?", "6:30"),
+        ("How much is the annual fee now?", "40 pounds"),
+        ("다음 모임은 언제 열려?", "4월 12일"),
+        ("튤립 구근을 몇 개 심기로 했어?", "300개"),
+    ],
+)
+def test_notes_answerable_questions_are_answered_with_the_sentence_that_says_it(notes_chatbot, question, needle):
+    result = notes_chatbot.answer(question)
+    assert not result.refused and needle in result.answer, result.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many members does the rowing club have?",  # numbers in the note, but none of members
+        "회원은 모두 몇 명이야?",
+        "연회비 인상안은 몇 퍼센트의 찬성으로 통과됐어?",
+    ],
+)
+def test_notes_questions_for_a_figure_the_notes_do_not_give_are_refused(notes_chatbot, question):
+    result = notes_chatbot.answer(question)
+    assert result.refused, result.answer
