@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -41,17 +42,39 @@ def _have_build_backend() -> bool:
     return int(setuptools.__version__.split(".")[0]) >= 68
 
 
-def test_the_wheel_ships_prompts_lexicon_and_boilerplate_and_refuses_outside_a_checkout(tmp_path):
+def build_wheel(tmp_path: Path) -> Path:
+    """The wheel of a clean copy of the sources (as a fresh clone has them), built without the network.
+
+    Building in the checkout itself would reuse setuptools' ``build/`` folder, whose stale copies of moved
+    or deleted modules end up in the wheel.
+    """
+    src = tmp_path / "src"
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True, timeout=60)
+    if listed.returncode == 0:
+        for name in filter(None, listed.stdout.decode().split("\0")):
+            if (ROOT / name).is_file():
+                (src / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / name, src / name)
+    else:  # not a git checkout (an unpacked sdist, say)
+        shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".venv", "build", "dist", "*.egg-info", "__pycache__", ".git"))
     isolation = ["--no-build-isolation"] if _have_build_backend() else []
-    built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", *isolation, "-w", str(tmp_path / "dist"), str(ROOT)],
-        capture_output=True, text=True, timeout=300,
-    )
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", *isolation, "-w", str(tmp_path / "dist"), str(src)],
+                           capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr
     [wheel] = (tmp_path / "dist").glob("seedbot-*.whl")
+    return wheel
+
+
+def test_the_wheel_ships_prompts_lexicon_and_boilerplate_and_refuses_outside_a_checkout(tmp_path):
+    wheel = build_wheel(tmp_path)
     names = zipfile.ZipFile(wheel).namelist()
     assert "bot/prompt_files/refusal_en.txt" in names and "index/data/lexicon.tsv.gz" in names
-    assert not any(n.startswith(("tests/", "seeds/")) for n in names)
+    assert not any(n.startswith(("tests/", "seeds/", "eval/results/")) for n in names)
+    modules = {n for n in names if n.endswith(".py")}
+    assert modules == {p.relative_to(ROOT).as_posix() for top in ("bot", "index") for p in (ROOT / top).rglob("*.py")
+                       if "__pycache__" not in p.parts} | {f"bot/prompt_files/{p.name}" for p in (ROOT / "prompts").glob("*.py")}, \
+        "the wheel holds exactly the source tree's modules"
     zipfile.ZipFile(wheel).extractall(tmp_path / "site")
     run = subprocess.run([sys.executable, "-c", CHECK, str(tmp_path / "site")], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert run.returncode == 0, run.stderr
@@ -92,11 +115,9 @@ def _install_for_real(wheel: Path, venv: Path) -> None:
 @pytest.mark.slow
 def test_the_wheel_installed_for_real_indexes_refuses_and_evaluates_outside_a_checkout(tmp_path):
     """The issue's "done when": `pip install` the built wheel into a new venv, then in an empty folder index the
-    seeds, get a refusal (exit 0) and an eval report with its plot; the install holds no test tools and no torch."""
-    isolation = ["--no-build-isolation"] if _have_build_backend() else []
-    built = _pip(Path(sys.executable), "wheel", "-q", "--no-deps", *isolation, "-w", str(tmp_path / "dist"), str(ROOT), timeout=300)
-    assert built.returncode == 0, built.stderr
-    [wheel] = (tmp_path / "dist").glob("seedbot-*.whl")
+    seeds, get a refusal (exit 0) and an eval report with its plot; the install holds no test tools and no torch.
+    On a warm wheelhouse and two free cores it takes about two minutes, most of it indexing the seeds."""
+    wheel = build_wheel(tmp_path)
     venv = tmp_path / "venv"
     _install_for_real(wheel, venv)
 
@@ -112,7 +133,7 @@ def test_the_wheel_installed_for_real_indexes_refuses_and_evaluates_outside_a_ch
                GRADIO_ANALYTICS_ENABLED="False", NO_COLOR="1")
 
     def bot(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([str(venv / "bin" / "bot"), *args], capture_output=True, text=True, cwd=work, env=env, timeout=900)
+        return subprocess.run([str(venv / "bin" / "bot"), *args], capture_output=True, text=True, cwd=work, env=env, timeout=2400)
 
     where = subprocess.run([str(venv / "bin" / "python"), "-c", "import bot, index; print(bot.__file__, index.__file__)"],
                            capture_output=True, text=True, cwd=work, env=env)
@@ -127,11 +148,30 @@ def test_the_wheel_installed_for_real_indexes_refuses_and_evaluates_outside_a_ch
     assert asked.returncode == 0, asked.stderr[-3000:]
     assert asked.stdout.startswith("The sources don't say.")
 
-    evaluated = bot("eval", "--index-dir", str(index_dir), "--out", str(out), "--split", "dev")  # faq-dev: shipped in the wheel
+    # The shipped sets are found inside the installed package (userdocs with its corpus folder) ...
+    sets = subprocess.run([str(venv / "bin" / "python"), "-c", PLAN], capture_output=True, text=True, cwd=work, env=env, timeout=120)
+    assert sets.returncode == 0, sets.stderr[-3000:]
+    planned = json.loads(sets.stdout)
+    assert [p["name"] for p in planned] == ["faq-dev", "faq-test", "userdocs"]
+    assert all(p["dataset"].startswith(str(venv)) for p in planned) and planned[2]["corpus_files"] == 9
+    # ... and `bot eval` scores a few of the shipped FAQ questions (all 245 would take minutes): report and plot.
+    small = work / "small.jsonl"
+    small.write_text("".join(line + "\n" for line in planned[0]["first_lines"]), encoding="utf-8")
+    evaluated = bot("eval", "--index-dir", str(index_dir), "--out", str(out), "--dataset", str(small))
     assert evaluated.returncode == 0, evaluated.stderr[-3000:]
     for name in ("results.jsonl", "report.json", "report.md", "report.svg"):
         assert (out / name).stat().st_size > 0, name
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    assert report["plot"] == "report.svg" and report["sets"]["faq-dev"]["questions"] > 50
-    assert str(venv) in report["sets"]["faq-dev"]["dataset"]  # read from the installed package, not the checkout
-    assert not list(work.glob("*.png"))
+    assert report["plot"] == "report.svg" and report["sets"]["small"]["questions"] == 6
+    assert "ours: all" in evaluated.stdout and "Wrote" in evaluated.stdout
+
+
+PLAN = """
+import json
+from bot.evaluation.datasets import plan_sets
+out = []
+for s in plan_sets(None):
+    out.append({"name": s.name, "dataset": str(s.dataset), "corpus_files": len(list(s.corpus.iterdir())) if s.corpus else 0,
+                "first_lines": [json.dumps(it, ensure_ascii=False) for it in s.items[:6]]})
+print(json.dumps(out))
+"""
