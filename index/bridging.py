@@ -75,6 +75,45 @@ def _translated(key: str) -> dict[str, str]:
     return dict((w.split("=", 1) + [""])[:2] for w in line.decode("utf-8").split("\t")[1].split())
 
 
+_reverse_maps: tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]] | None = None
+
+
+def _reverse() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """The lexicon read backwards, built on the first Korean or Japanese question that needs it:
+    ({Japanese word: its one-word English keys}, {Sino-Korean reading: the Japanese words read so})."""
+    global _reverse_maps
+    if _reverse_maps is None:
+        lines = _lexicon()  # before taking the lock, which _lexicon takes too
+        with _lock:
+            if _reverse_maps is None:
+                english: dict[str, list[str]] = {}
+                kanji: dict[str, list[str]] = {}
+                for line in lines[1:]:
+                    key, _, words = line.decode("utf-8").partition("\t")
+                    if not words or " " in key or not _LATIN_WORD.match(key):
+                        continue
+                    for w in words.split():
+                        jp, _, reading = w.partition("=")
+                        english.setdefault(jp, []).append(key)
+                        if reading and jp not in kanji.get(reading, []):
+                            kanji.setdefault(reading, []).append(jp)
+                _reverse_maps = ({jp: tuple(keys) for jp, keys in english.items()},
+                                 {r: tuple(jps) for r, jps in kanji.items()})
+    return _reverse_maps
+
+
+def english_of(word: str, lang: str) -> tuple[str, ...]:
+    """English words the lexicon glosses a Japanese word with (予約 → reservation, booking, …); a Korean
+    word goes through the kanji words it is the Sino-Korean reading of (예약 → 予約 → …)."""
+    english, kanji = _reverse()
+    if lang == "ja":
+        return english.get(word, ())
+    out: list[str] = []
+    for jp in kanji.get(word, ()):
+        out += [k for k in english.get(jp, ()) if k not in out]
+    return tuple(out)
+
+
 def has_key(key: str) -> bool:
     return _line(key) is not None
 
@@ -162,13 +201,23 @@ def _single(word: str) -> dict[str, str]:
 
 # ------------------------------------------------------------------ the question as terms
 
-def query_terms(text: str) -> list[dict[str, str]]:
+def _inflections(word: str) -> tuple[str, ...]:
+    """Surface forms an English key may take in a document (index tokens are not lemmatised); forms
+    that no sentence contains add nothing."""
+    stem = word[:-1] if word.endswith("e") else word
+    plural = word[:-1] + "ies" if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou" else word + ("es" if word.endswith(("s", "x", "ch", "sh")) else "s")
+    return (plural, stem + "ed", stem + "ing")
+
+
+def query_terms(text: str, english_targets: bool = False) -> list[dict[str, str]]:
     """The question as terms, each a set of interchangeable tokens with how each was found.
 
     A term is one query word: its own token ("exact"), the Sino-Korean reading of a kanji word
     ("reading"), phonetic keys of a name ("name"), and for an English word its JMdict translations
     ("strong", :func:`translations`) with their readings. The keyword signal counts a term once,
     by its best alternative in a sentence, so a word with many translations does not swamp the rest.
+    With ``english_targets`` (the corpus has English sentences), a Korean or Japanese word also gets
+    the English words the lexicon glosses it with ("reverse", :func:`english_of`).
     Key ``""`` holds the language the word was written in.
     """
     keys: list[tuple[str, str]] = []
@@ -204,6 +253,10 @@ def query_terms(text: str) -> list[dict[str, str]]:
             term[reading] = "reading"
         for k in names.get(token, []):
             term.setdefault(k, "name")
+        if english_targets:
+            for key in english_of(token, run_lang):
+                for form in (key, *_inflections(key)):
+                    term.setdefault(form, "reverse")
         terms.append(term)
     flush()
     seen: set[str] = set()
@@ -252,3 +305,6 @@ def _script_keys(word: str) -> list[str]:
         reading = "".join(m.reading_form() for m in _sudachi().tokenize(word))
         return kana_keys(reading)
     return []
+
+
+_LATIN_WORD = re.compile(r"^[a-z0-9][a-z0-9'.\-]*$")

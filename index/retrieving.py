@@ -30,7 +30,7 @@ class Weights:
     """Fusion weights; chosen by measuring on eval/faq.jsonl (see README, 'Retrieval quality')."""
 
     sparse: float = 0.5
-    keyword: float = 1.0
+    keyword: float = 2.0
     second_unit: float = 0.5
     dense_candidates: int = 100
     # keyword alternatives of a query word, by how they were found (index/bridging.py query_terms)
@@ -38,6 +38,7 @@ class Weights:
     reading: float = 1.0  # Sino-Korean reading of a kanji word: 関税 → 관세
     name: float = 1.0  # phonetic key of a name: Ishiba / 石破 / 이시바 → ~isipa
     strong: float = 1.0  # JMdict translation of an English word (frequent entry, main sense)
+    reverse: float = 1.0  # English gloss of a Japanese word, or of the kanji word a Korean word reads as: 予約 → booking
     bridge: float = 2.0  # keyword weight of an English question relative to ``keyword`` (all its evidence is bridged)
 
 
@@ -104,7 +105,7 @@ class Index:
             sparse = np.asarray((cat.sparse @ q.T).todense()).ravel().astype(np.float32)
         t3 = time.perf_counter()
 
-        terms = query_terms(query)
+        terms = query_terms(query, english_targets=bool(cat.lang_counts.get("en")) and w.reverse > 0)
         keyword = keyword_scores(cat, terms, w)
         if terms and all(t.get("") == "en" for t in terms):  # an English question: all its keyword evidence is bridged
             keyword = keyword * w.bridge

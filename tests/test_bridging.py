@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from index.bridging import LEXICON, expand, hangul_keys, kana_keys, latin_keys, lemmas, lookup, name_key, query_terms
+from index.bridging import LEXICON, english_of, expand, hangul_keys, kana_keys, latin_keys, lemmas, lookup, name_key, query_terms
 from index.tokenizing import index_tokens, tokenize, with_hangul_readings
 
 ROOT = LEXICON.parents[2]
@@ -117,3 +117,31 @@ def test_the_answerer_gets_one_name_key_and_a_words_corpus_side_alternatives():
     assert name_key("Melania") != name_key("마련")  # the consonant skeleton alone would collide
     assert name_key("Ishiba") != name_key("Takaichi") and name_key("the") == ""
     assert {"関税", "관세"} <= set(expand("tariff")) and "~isipa" in expand("이시바")
+
+
+def test_japanese_and_korean_words_reach_english_through_the_lexicon_read_backwards():
+    """ja/ko → en had no route: the English→Japanese lexicon read backwards gives one, and a Korean
+    word goes through the kanji words it is the Sino-Korean reading of (회계 → 会計 → account)."""
+    assert {"reservation", "booking"} <= set(english_of("予約", "ja"))
+    assert "account" in english_of("회계", "ko")
+    assert english_of("トランプ大統領", "ja") == () and english_of("없는말", "ko") == ()
+
+
+def test_reverse_glosses_are_offered_only_when_the_corpus_has_english():
+    with_en = query_terms("東京で握手した首脳は誰ですか？", english_targets=True)
+    handshake = next(t for t in with_en if "握手" in t)
+    assert handshake["handshake"] == "reverse" and handshake["handshakes"] == "reverse"  # documents are not lemmatised
+    assert handshake["握手"] == "exact" and handshake["악수"] == "reading"
+    assert not any(kind == "reverse" for t in query_terms("東京で握手した首脳は誰ですか？") for kind in t.values())
+    assert not any(kind == "reverse" for t in query_terms("Who shook hands in Tokyo?", english_targets=True) for kind in t.values())
+
+
+def test_a_japanese_question_gets_keyword_evidence_on_english_sentences(seed_index):
+    """The seeds' English captions ("... shake hands at Tokyo summit"): 東京, 握手 and 首脳 reach them only backwards."""
+    question = "東京で握手した首脳は誰ですか？"
+    english = [i for i, u in enumerate(seed_index.catalog.units) if u.lang == "en"]
+    _, signals = seed_index.unit_scores(question)
+    off = dataclasses.replace(seed_index, weights=dataclasses.replace(seed_index.weights, reverse=0.0))
+    _, without = off.unit_scores(question)
+    assert max(signals["keyword"][i] for i in english) > 0
+    assert all(without["keyword"][i] == 0.0 for i in english)
