@@ -17,7 +17,6 @@ from langchain_core.embeddings import Embeddings
 
 from index.errors import BotError
 
-Progress = Callable[[int, int], None]  # (done, total)
 
 _REGISTRY: dict[str, type["Embedder"]] = {}
 _CACHE: dict[tuple[str, int | None], "Embedder"] = {}
@@ -52,16 +51,6 @@ class Embedder(Embeddings):
     def sparse(self, texts: list[str]):
         """Sparse term vectors (scipy CSR) scored by dot product; only where ``has_sparse``."""
         raise NotImplementedError
-
-    def embed_batches(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
-        """Passage vectors in batches, reporting progress: indexing's hot loop."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i in range(0, len(texts), self.batch_size):
-            chunk = texts[i : i + self.batch_size]
-            out[i : i + len(chunk)] = self.encode_passages(chunk)
-            if progress:
-                progress(i + len(chunk), len(texts))
-        return out
 
     # LangChain's interface, used by langchain-chroma and the baseline pipeline.
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
