@@ -305,8 +305,9 @@ def build_app(settings: Settings, chatbot: Chatbot | None = None):
     def doc_choices() -> dict:
         return gr.update(choices=[r["source"] for r in document_rows(catalog_or_none())], value=None)
 
-    def add_documents(files: list[str] | None, progress=gr.Progress()) -> Iterator[tuple]:
+    def add_documents(files: list[str] | None, ui: str = "en", progress=gr.Progress()) -> Iterator[tuple]:
         """Index files this app received as uploads (copies go to <index_dir>/uploads/); refuse anything else."""
+        s = strings(ui)
         if not files:
             yield gr.skip(), gr.skip(), gr.skip()
             return
@@ -319,7 +320,7 @@ def build_app(settings: Settings, chatbot: Chatbot | None = None):
         if accepted:
             engine.begin_indexing()
             try:
-                yield gr.skip(), f'<div class="busy">{html.escape(en["indexing"])}</div>', gr.skip()
+                yield gr.skip(), f'<div class="busy">{html.escape(s["indexing"])}</div>', gr.skip()
 
                 def report_progress(stage: str, done: int, total: int) -> None:
                     if total > 0:
@@ -331,7 +332,7 @@ def build_app(settings: Settings, chatbot: Chatbot | None = None):
                     mine = {name for _, name in accepted}
                     counts = {key: [n for n in getattr(report, key) if n in mine] for key in ("added", "updated", "unchanged")}
                     if any(counts.values()):
-                        lines.append(en["upload_result"].format(names=", ".join(sum(counts.values(), [])), **{k: len(v) for k, v in counts.items()}))
+                        lines.append(s["upload_result"].format(names=", ".join(sum(counts.values(), [])), **{k: len(v) for k, v in counts.items()}))
                     try:
                         engine.reload()
                     except BotError as exc:
@@ -342,10 +343,10 @@ def build_app(settings: Settings, chatbot: Chatbot | None = None):
             finally:
                 engine.end_indexing()
         if problems:
-            gr.Warning(en["upload_problems"])
-        status = "".join(f"<div>{html.escape(public_message(s, settings.index_dir, names))}</div>" for s in lines)
+            gr.Warning(s["upload_problems"])
+        status = "".join(f"<div>{html.escape(public_message(line, settings.index_dir, names))}</div>" for line in lines)
         status += "".join(f'<div class="err">⚠ {html.escape(public_message(p, settings.index_dir, names))}</div>' for p in problems)
-        yield None, status, index_info()
+        yield None, status, index_info(ui)
 
     def remove_document(source: str | None, ui: str) -> tuple:
         s = strings(ui)
@@ -418,6 +419,7 @@ def build_app(settings: Settings, chatbot: Chatbot | None = None):
             gr.update(label=s["doc_pick"]), gr.update(value=s["doc_open"]), gr.update(value=s["doc_remove"]),
             gr.update(label=s["feedback_label"], placeholder=s["feedback_placeholder"]), gr.update(value=s["feedback_send"]),
             gr.update(value=messages, label=s["chat_label"], placeholder=s["chat_placeholder"]), cards, result, index_info(ui),
+            f'<div class="busy" role="status">{html.escape(s["indexing"])}</div>',
         )
 
     def start(store: Any, browser_lang: str) -> tuple:
@@ -475,8 +477,8 @@ def build_app(settings: Settings, chatbot: Chatbot | None = None):
             with gr.Row():
                 doc_pick = gr.Dropdown([], label=en["doc_pick"], filterable=True, elem_id="doc-pick", scale=3)
             with gr.Row():
-                doc_open = gr.Button(en["doc_open"], size="sm", elem_id="doc-open")
-                doc_remove = gr.Button(en["doc_remove"], size="sm", variant="stop", elem_id="doc-remove")
+                doc_open = gr.Button(en["doc_open"], size="sm", min_width=0, elem_id="doc-open")
+                doc_remove = gr.Button(en["doc_remove"], size="sm", variant="stop", min_width=0, elem_id="doc-remove")
             upload = gr.File(
                 label=en["upload_label"].format(mb=f"{settings.max_file_mb:g}"),
                 file_count="multiple",
@@ -513,7 +515,7 @@ def build_app(settings: Settings, chatbot: Chatbot | None = None):
                     buttons=["copy"],
                     layout="bubble",
                 )
-                gr.HTML(f'<div class="busy" role="status">{html.escape(en["indexing"])}</div>', elem_id="busy")
+                busy = gr.HTML(f'<div class="busy" role="status">{html.escape(en["indexing"])}</div>', elem_id="busy")
                 with gr.Row(elem_id="ask-row"):
                     question = gr.Textbox(
                         label=en["question_label"],
@@ -568,7 +570,7 @@ def build_app(settings: Settings, chatbot: Chatbot | None = None):
         chat.like(on_like, [turns, ui], [feedback_target, feedback_row], api_visibility="private")
         gr.on([comment.submit, comment_send.click], on_comment, [comment, feedback_target, turns, ui], [comment, feedback_row], api_visibility="private")
 
-        upload.upload(add_documents, upload, [upload, upload_status, index_panel], api_name="add_documents", concurrency_id="index").then(
+        upload.upload(add_documents, [upload, ui], [upload, upload_status, index_panel], api_name="add_documents", concurrency_id="index").then(
             None, js="() => window.seedbot && window.seedbot.busy('indexing', false)"
         ).then(doc_choices, None, doc_pick, api_visibility="private")
         doc_remove.click(remove_document, [doc_pick, ui], [upload_status, index_panel, doc_pick], api_visibility="private", concurrency_id="index")
@@ -576,7 +578,7 @@ def build_app(settings: Settings, chatbot: Chatbot | None = None):
 
         labelled = [
             ui, store, ui_pick, title, panel_btn, close_panel, question, send, stop, regen, new_chat, conv_list, delete_conv,
-            k, answerer, upload, doc_pick, doc_open, doc_remove, comment, comment_send, chat, sources, result_json, index_panel,
+            k, answerer, upload, doc_pick, doc_open, doc_remove, comment, comment_send, chat, sources, result_json, index_panel, busy,
         ]
         ui_pick.input(lambda u, t, st: relabel(u, t, st, chosen=True), [ui_pick, turns, store], labelled, api_visibility="private")
         app.load(
