@@ -39,7 +39,9 @@ class Weights:
     name: float = 1.0  # phonetic key of a name: Ishiba / 石破 / 이시바 → ~isipa
     strong: float = 1.0  # JMdict translation of an English word (frequent entry, main sense)
     reverse: float = 1.0  # English gloss of a Japanese word, or of the kanji word a Korean word reads as: 予約 → booking
-    bridge: float = 2.0  # keyword weight of an English question relative to ``keyword`` (all its evidence is bridged)
+    # keyword weight of an English question relative to ``keyword`` (all its evidence is bridged): English
+    # questions stay at 2 × 1 as before; 2 × 2 lets names outweigh the answer ("What did Ishiba give Trump?")
+    bridge: float = 1.0
 
 
 @dataclass
