@@ -444,6 +444,11 @@ def render_readme(results: dict[str, Any]) -> str:
         markdown_table(results["scales"]),
         "",
     ]
+    busy = [r["load_avg_1m"] for r in results["scales"] if (r.get("load_avg_1m") or 0) > m["cores_usable"]]
+    if busy:
+        lines += [f"**Measured on a busy machine**: the load average stood at {max(busy):.1f} on {m['cores_usable']} cores when "
+                  "a scale finished, so other processes held most of the CPU; every time here is an upper bound, and "
+                  "`build CPU s` (the build's own CPU time) is the fairer figure to compare runs by.", ""]
     if seed:
         lines += [
             f"- **Seed index build** ({seed['files']} files, {seed['sentences']} sentences): {seed['build_s']:.1f} s, plus "
