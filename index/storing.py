@@ -727,11 +727,11 @@ def download_catalog(client, ptr: Pointer, target: Path, chroma_url: str, prefix
     """Write the server's catalog into directory ``target`` (which must not exist), checking every checksum."""
     try:
         col = client.get_collection(ptr.catalog, embedding_function=None)
-        total = col.count()
+        ids = sorted(col.get(include=[])["ids"])  # by id, not by offset: pages of a changing order could skip parts
         parts: dict[str, dict[int, str]] = {}
         counts: dict[str, int] = {}
-        for offset in range(0, total, 8):
-            got = col.get(include=["metadatas"], limit=8, offset=offset)
+        for i in range(0, len(ids), 8):
+            got = col.get(ids=ids[i : i + 8], include=["metadatas"])
             for meta in got["metadatas"]:
                 parts.setdefault(meta["file"], {})[int(meta["part"])] = meta["data"]
                 counts[meta["file"]] = int(meta["parts"])
