@@ -32,9 +32,10 @@ def _sets_dir() -> Path:
     checkout = PROJECT_ROOT / "eval"
     if (checkout / "faq.jsonl").is_file():
         return checkout
-    shipped = files("bot.evaluation.sets")
-    # Installed packages are plain folders; the userdocs corpus must be one, since it is indexed like any folder.
-    return Path(str(shipped))
+    # ``bot.evaluation.sets`` is a folder of data without __init__.py, so files() gives a namespace's
+    # MultiplexedPath; its file is a real path, and so is the folder holding it (the userdocs corpus is
+    # indexed like any folder, so it must be one).
+    return Path(files("bot.evaluation.sets").joinpath("faq.jsonl")).parent
 
 
 EVAL_DIR = _sets_dir()
