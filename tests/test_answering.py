@@ -264,3 +264,17 @@ def test_notes_answerable_questions_are_answered_with_the_sentence_that_says_it(
 def test_notes_questions_for_a_figure_the_notes_do_not_give_are_refused(notes_chatbot, question):
     result = notes_chatbot.answer(question)
     assert result.refused, result.answer
+
+
+def test_a_question_is_sparse_encoded_once_for_retrieval_and_refusal_evidence(chatbot):
+    """The sparse engine call is most of an answer's time: the answerer reuses retrieval's vector."""
+    model = chatbot.index.embedder._model
+    calls: list[list[str]] = []
+    real = model.sparse
+    model.sparse = lambda texts, **kw: (calls.append(list(texts)), real(texts, **kw))[1]
+    try:
+        question = "Which company announced an AI infrastructure investment with the US?"
+        result = chatbot.answer(question)
+    finally:
+        model.sparse = real
+    assert result.answer and calls == [[question]]
