@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.citing import MARKER
 from bot.web.strings import strings
+from index.languages import majority_language
 from index.types import AnswerResult, Citation
 
 LANG_NAMES = {"en": "English", "ko": "한국어", "ja": "日本語", "other": "other"}
@@ -230,10 +231,7 @@ def document_html(catalog, source: str, turns: list[dict], ui: str = "en") -> st
 
 
 def _main_lang(record) -> str:
-    langs: dict[str, int] = {}
-    for u in record.units:
-        langs[u.lang] = langs.get(u.lang, 0) + 1
-    return max(langs, key=langs.get) if langs else "other"
+    return majority_language((u.lang, 1) for u in record.units) or "other"
 
 
 # ---------------------------------------------------------------- what the page may say about the server
