@@ -16,6 +16,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from bot import prompts
 from bot.citing import make_citation
+from index.settings import AnswerWeights as ExtractiveConfig
 from index.types import Citation, RetrievedPassage, UnitHit
 
 
@@ -26,40 +27,6 @@ class Draft:
     text: str
     refused: bool
     citations: list[Citation] = field(default_factory=list)
-
-
-@dataclass
-class ExtractiveConfig:
-    """Weights of the extractive answerer, fitted on the FAQ's dev split (README, 'Answers and refusals').
-
-    A sentence's selection score is its retrieval score (fused per-language z-scores) plus what makes it an
-    answer rather than a sentence on the topic: it carries the asked answer type, it covers the
-    question's content words; minus what makes it a non-answer (a question, a heading, a caption).
-    """
-
-    type_bonus: float = 2.0  # carries the date / number / name the question asks for (of the unit it names)
-    coverage_weight: float = 6.0  # idf-weighted share of the question's content words in the sentence
-    kind_penalty: dict = field(default_factory=lambda: {"question": 3.0, "heading": 2.0, "bullet": 1.5, "link": 3.0, "caption": 1.0})
-    minority_penalty: float = 0.5  # a sentence in a language its document otherwise doesn't use: a headline, caption, reference
-    second_margin: float = 0.6  # a second sentence must score within this of the first ...
-    second_gain: float = 0.25  # ... and cover this much more of the question (or carry the asked type the first lacks)
-    max_chars: int = 600
-    # Refusal, from evidence that transfers across corpora (shares and similarities, not raw sums):
-    #   4 × (best cosine − 0.80) + covered share of the question + sparse overlap / the question's own
-    #   − 2 if the question names someone or somewhere no document mentions
-    #   − 2 if it asks for a number/date/article (of the unit it names) that no retrieved statement carries.
-    # Fitted on faq-dev: 0.25 is the highest threshold that refuses no answerable dev question; it
-    # refuses off-topic questions in all three languages (README, 'Refusals').
-    refuse_below: float = 0.25
-    evidence_dense: float = 4.0
-    dense_floor: float = 0.80
-    evidence_coverage: float = 1.0
-    evidence_sparse: float = 1.0
-    unknown_name_penalty: float = 2.0
-    untyped_penalty: float = 2.0  # asks for a number/date/article (of the unit it names) that no retrieved statement carries: 4 of 18 faq-dev unanswerables, 0 of 78 answerables
-    focus_weight: float = 0.5  # follow-ups: weight of the latest question alone
-    repeat_penalty: float = 1.0  # follow-ups: the sentence already given
-    nearby_bonus: float = 2.0  # follow-ups: sentences in the passage the last answer quoted
 
 
 @dataclass
@@ -82,7 +49,7 @@ class ExtractiveAnswerer:
 
     def __init__(self, index, config: ExtractiveConfig | None = None):
         self.index = index
-        self.config = config or ExtractiveConfig()
+        self.config = config or getattr(getattr(index, "settings", None), "answering", None) or ExtractiveConfig()
 
     def candidates(
         self, question: str, lang: str, retrieved: list[RetrievedPassage], focus: str | None = None, terms: dict[str, float] | None = None

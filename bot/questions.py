@@ -3,7 +3,7 @@
 Rules over words and the tokenizers' tags (Kiwi for Korean, Sudachi for Japanese), the same in every
 corpus: a "when" question wants a sentence with a date in it, a "how much" question an amount, "who" a
 name the question does not already hold. Nothing here is fitted to one document; the weights that use
-these facts live in :class:`bot.answering.ExtractiveConfig` and are fitted on the FAQ's dev split.
+these facts live in :class:`index.settings.AnswerWeights` (``Settings.answering``) and are fitted on the FAQ's dev split.
 """
 from __future__ import annotations
 

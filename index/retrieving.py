@@ -20,28 +20,9 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from index.errors import BotError
-from index.settings import Settings
+from index.settings import RetrievalWeights as Weights, Settings
 from index.types import RetrievedPassage, UnitHit
 from index.storing import Catalog, load_catalog, open_vectors, server_index_name
-
-
-@dataclass
-class Weights:
-    """Fusion weights; chosen by measuring on eval/faq.jsonl (see README, 'Retrieval quality')."""
-
-    sparse: float = 0.5
-    keyword: float = 2.0
-    second_unit: float = 0.5
-    dense_candidates: int = 100
-    # keyword alternatives of a query word, by how they were found (index/bridging.py query_terms)
-    exact: float = 1.0
-    reading: float = 1.0  # Sino-Korean reading of a kanji word: 関税 → 관세
-    name: float = 1.0  # phonetic key of a name: Ishiba / 石破 / 이시바 → ~isipa
-    strong: float = 1.0  # JMdict translation of an English word (frequent entry, main sense)
-    reverse: float = 1.0  # English gloss of a Japanese word, or of the kanji word a Korean word reads as: 予約 → booking
-    # keyword weight of an English question relative to ``keyword`` (all its evidence is bridged): English
-    # questions stay at 2 × 1 as before; 2 × 2 lets names outweigh the answer ("What did Ishiba give Trump?")
-    bridge: float = 1.0
 
 
 @dataclass
@@ -75,7 +56,7 @@ class Index:
         if embedder.dim != catalog.dim:
             raise BotError(f"Embedding model gives {embedder.dim} dims but the index has {catalog.dim}. Rebuild: bot index --rebuild")
         store = open_vectors(settings.index_dir, settings.chroma_url, catalog, embedder, settings.collection)
-        return cls(settings=settings, catalog=catalog, embedder=embedder, store=store)
+        return cls(settings=settings, catalog=catalog, embedder=embedder, store=store, weights=settings.retrieval)
 
     # ------------------------------------------------------------ scoring
 

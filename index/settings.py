@@ -39,6 +39,68 @@ def setting(default: Any = None, *, help: str, env: str, option: str | None = No
     return field(default=default, metadata=meta)
 
 
+@dataclass
+class RetrievalWeights:
+    """Fusion weights of retrieval (index/retrieving.py), fitted on faq-dev (README, 'Retrieval')."""
+
+    sparse: float = 0.5
+    keyword: float = 2.0
+    second_unit: float = 0.5
+    dense_candidates: int = 100
+    # keyword alternatives of a query word, by how they were found (index/bridging.py query_terms)
+    exact: float = 1.0
+    reading: float = 1.0  # Sino-Korean reading of a kanji word: 関税 → 관세
+    name: float = 1.0  # phonetic key of a name: Ishiba / 石破 / 이시바 → ~isipa
+    strong: float = 1.0  # JMdict translation of an English word (frequent entry, main sense)
+    reverse: float = 1.0  # English gloss of a Japanese word, or of the kanji word a Korean word reads as: 予約 → booking
+    # keyword weight of an English question relative to ``keyword`` (all its evidence is bridged): English
+    # questions stay at 2 × 1 as before; 2 × 2 lets names outweigh the answer ("What did Ishiba give Trump?")
+    bridge: float = 1.0
+
+
+@dataclass
+class AnswerWeights:
+    """Weights of the extractive answerer (bot/answering.py), fitted on faq-dev (README, 'Answers and refusals').
+
+    A sentence's selection score is its retrieval score (fused per-language z-scores) plus what makes it an
+    answer rather than a sentence on the topic: it carries the asked answer type, it covers the
+    question's content words; minus what makes it a non-answer (a question, a heading, a caption).
+    """
+
+    type_bonus: float = 2.0  # carries the date / number / name the question asks for (of the unit it names)
+    coverage_weight: float = 6.0  # idf-weighted share of the question's content words in the sentence
+    kind_penalty: dict = field(default_factory=lambda: {"question": 3.0, "heading": 2.0, "bullet": 1.5, "link": 3.0, "caption": 1.0})
+    minority_penalty: float = 0.5  # a sentence in a language its document otherwise doesn't use: a headline, caption, reference
+    second_margin: float = 0.6  # a second sentence must score within this of the first ...
+    second_gain: float = 0.25  # ... and cover this much more of the question (or carry the asked type the first lacks)
+    max_chars: int = 600
+    # Refusal, from evidence that transfers across corpora (shares and similarities, not raw sums):
+    #   4 × (best cosine − 0.80) + covered share of the question + sparse overlap / the question's own
+    #   − 2 if the question names someone or somewhere no document mentions
+    #   − 2 if it asks for a number/date/article (of the unit it names) that no retrieved statement carries.
+    # Fitted on faq-dev: 0.25 is the highest threshold that refuses no answerable dev question; it
+    # refuses off-topic questions in all three languages (README, 'Refusals').
+    refuse_below: float = 0.25
+    evidence_dense: float = 4.0
+    dense_floor: float = 0.80
+    evidence_coverage: float = 1.0
+    evidence_sparse: float = 1.0
+    unknown_name_penalty: float = 2.0
+    untyped_penalty: float = 2.0  # asks for a number/date/article (of the unit it names) that no retrieved statement carries: 4 of 18 faq-dev unanswerables, 0 of 78 answerables
+    focus_weight: float = 0.5  # follow-ups: weight of the latest question alone
+    repeat_penalty: float = 1.0  # follow-ups: the sentence already given
+    nearby_bonus: float = 2.0  # follow-ups: sentences in the passage the last answer quoted
+
+
+def fitted(cls: type, *, help: str) -> Any:
+    """A group of tuning constants fitted on faq-dev: part of the settings, but no env var or flag.
+
+    They are measured, not chosen per run; change them in code, re-measure with `bot eval --split dev`.
+    """
+    meta = {"help": help, "env": None, "option": None, "shown": None, "range": None, "fallback_env": None, "fitted": True}
+    return field(default_factory=cls, metadata=meta)
+
+
 @dataclass(kw_only=True)
 class Settings:
     """Every tunable of the bot; the CLI flags, env vars, validation and the README table come from these fields."""
@@ -72,6 +134,8 @@ class Settings:
                                   help="CPU threads for the embedding engine.")
     web_auth: str | None = setting(env="BOT_WEB_AUTH",
                                    help="`USER:PASSWORD` login for `bot serve` (page, API and downloads); env only, since flags show in `ps`.")
+    retrieval: RetrievalWeights = fitted(RetrievalWeights, help="Fusion weights of retrieval, fitted on faq-dev.")
+    answering: AnswerWeights = fitted(AnswerWeights, help="Selection and refusal weights of the extractive answerer, fitted on faq-dev.")
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
@@ -144,6 +208,8 @@ def settings_table() -> str:
     """The README's configuration table, generated from the fields (a test keeps the README in step)."""
     rows = ["| setting | env var | default | meaning |", "|---|---|---|---|"]
     for f in fields(Settings):
+        if f.metadata.get("fitted"):
+            continue
         env = f"`{f.metadata['env']}`" + (f" (or `{f.metadata['fallback_env']}`)" if f.metadata["fallback_env"] else "")
         default = shown_default(f)
         default = default if default in ("–",) or default[0].isdigit() or " " in default else f"`{default}`"
