@@ -261,9 +261,7 @@ class Chatbot:
         quoted = max(set(langs), key=langs.count)
         result.answer_language = quoted
         if quoted != result.language:
-            result.note = prompts.localized("quoted_note", result.language).format(
-                language=prompts.language_name(quoted, result.language), asker=prompts.language_name(result.language, result.language)
-            )
+            result.note = prompts.quoted_note(quoted, result.language, result.language)
 
 
 def _brief(exc: Exception) -> str:

@@ -36,3 +36,8 @@ def localized(name: str, lang: str) -> str:
 def language_name(lang: str, in_lang: str = "en") -> str:
     """``lang``'s name written in ``in_lang`` ("Korean", "한국어", "韓国語")."""
     return _NAMES_IN.get(in_lang, LANGUAGE_NAMES).get(lang, "the language of the question")
+
+
+def quoted_note(quoted: str, asker: str, in_lang: str) -> str:
+    """The line under an answer quoted from a ``quoted``-language source, for an ``asker``-language question, in ``in_lang``."""
+    return localized("quoted_note", in_lang).format(language=language_name(quoted, in_lang), asker=language_name(asker, in_lang))

@@ -201,3 +201,13 @@ def test_feedback_becomes_candidate_faq_items_for_review(tmp_path, chatbot):
     broken.write_text("{not json\n", encoding="utf-8")
     out = CliRunner().invoke(cli, ["eval", "--from-feedback", str(broken), "--out", str(tmp_path / "fb2")])
     assert out.exit_code != 0 and "broken.jsonl:1: not a JSON line" in out.output and "Traceback" not in out.output
+
+
+def test_the_quoted_language_note_is_said_in_the_interface_language():
+    """An English question answered from a Korean quote: the page's note follows its interface language."""
+    result = AnswerResult(question="What did Ishiba give Trump?", answer="황금 사무라이 투구 [1]", refused=False, language="en",
+                          answer_language="ko", note="Quoted from a Korean source; set an LLM with --llm to get answers written in English.")
+    assert "Quoted from a Korean source" in render_answer(result, 1, ui="en")
+    ja = render_answer(result, 1, ui="ja")
+    assert "韓国語の資料からそのまま引用" in ja and "英語で書かれた回答" in ja and "Quoted from" not in ja
+    assert "한국어 자료에서 그대로 인용" in render_answer(result, 1, ui="ko")

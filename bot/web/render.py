@@ -11,6 +11,7 @@ import re
 import time
 from pathlib import Path
 
+from bot import prompts
 from bot.citing import MARKER
 from bot.web.strings import strings
 from index.languages import majority_language
@@ -69,7 +70,10 @@ def render_answer(result: AnswerResult, turn: int, ui: str = "en") -> str:
         pos = m.end()
     out.append(text(result.answer[pos:]))
     body = "".join(out)
-    notes = f'\n\n<small class="lang-note">{html.escape(result.note)}</small>' if result.note else ""
+    note = result.note
+    if note and result.answer_language and ui in prompts.LANGUAGE_NAMES:  # said in the interface's language
+        note = prompts.quoted_note(result.answer_language, result.language, ui)
+    notes = f'\n\n<small class="lang-note">{html.escape(note)}</small>' if note else ""
     notes += "".join(f"\n\n<small>⚠ {html.escape(w)}</small>" for w in result.warnings)
     if result.citations:
         notes += f'\n\n<a class="to-sources" href="#sources">{html.escape(s["to_sources"].format(n=len(result.citations)))}</a>'
