@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -292,6 +293,16 @@ def test_conversation_survives_a_reload_and_stays_in_its_browser(browser, seed_u
     ctx_a.close()
 
 
+def _poll(condition, page, seconds: float) -> bool:
+    """True once ``condition()`` holds, False after ``seconds`` (the caller asserts what must hold)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        page.wait_for_timeout(200)
+    return True
+
+
 def test_regenerate_and_feedback_land_in_the_feedback_file(browser, seed_url, seed_settings):
     feedback = seed_settings.index_dir / "feedback.jsonl"
     feedback.unlink(missing_ok=True)
@@ -299,11 +310,16 @@ def test_regenerate_and_feedback_land_in_the_feedback_file(browser, seed_url, se
     ask(page, "What did Ishiba give Trump?", answers=1)
     first = page.locator("[data-testid='bot']").last.inner_text()
     page.locator("#regen-btn").click()
+    bot = page.locator("[data-testid='bot']").last
+    # The regenerated answer replaces the old one through a placeholder ("…"): wait for the change (it can be
+    # too quick to see), then for the new answer to be complete, before comparing.
+    _poll(lambda: bot.inner_text() != first, page, seconds=10)
+    _poll(lambda: HELMET in bot.inner_text() and bot.inner_text() == first, page, seconds=90)
     expect(page.locator("[data-testid='user']")).to_have_count(1, timeout=30_000)
     expect(page.locator("#send-btn")).to_be_visible(timeout=30_000)
     expect(page.locator("[data-testid='bot']")).to_have_count(1)
-    expect(page.locator("[data-testid='bot']").last).to_contain_text(HELMET)
-    assert page.locator("[data-testid='bot']").last.inner_text() == first
+    expect(bot).to_contain_text(HELMET)
+    assert bot.inner_text() == first
     page.locator("[data-testid='bot']").last.hover()
     page.get_by_role("button", name="Dislike").last.click()
     comment = page.locator("#feedback-comment textarea")
