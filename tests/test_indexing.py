@@ -87,6 +87,20 @@ def test_nothing_indexable_is_an_error_and_keeps_the_old_index(tmp_path, docs):
     assert Catalog.load(s.index_dir).manifest()["files"].keys() == before.keys()
 
 
+def test_no_path_outside_a_checkout_says_to_name_files(tmp_path, monkeypatch):
+    """A wheel install has no seeds/ beside the package: `bot index` with no path says what to do."""
+    import index.indexing as indexing
+    import index.settings as settings_module
+
+    missing = tmp_path / "site-packages" / "seeds"
+    monkeypatch.setattr(settings_module, "SEEDS_DIR", missing)
+    monkeypatch.setattr(indexing, "SEEDS_DIR", missing)
+    s = settings_for(tmp_path).replace(docs=[missing])
+    with pytest.raises(BotError, match=r"no seeds/ folder.*bot index ~/notes"):
+        run_index(s)
+    assert not (tmp_path / "index").exists() or not any((tmp_path / "index").iterdir())
+
+
 def test_an_interrupted_run_leaves_the_previous_index_usable(tmp_path, docs):
     s = settings_for(tmp_path)
     run_index(s, [docs])
