@@ -83,7 +83,8 @@ def open_page(browser, url: str, viewport=DESKTOP, context=None, **context_optio
     page = ctx.new_page()
     watch = Watch(page, url)
     page.goto(url)
-    expect(page.get_by_role("textbox", name="Question")).to_be_visible(timeout=30_000)
+    # by id, not by its name: the page may already have put its labels in the browser's language
+    expect(page.locator("#question textarea")).to_be_visible(timeout=30_000)
     page.wait_for_function("document.body.dataset.ready === '1'", timeout=30_000)  # the page's load events ran
     return page, watch
 
