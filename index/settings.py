@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from index.errors import BotError, UsageError
+from index.errors import UsageError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SEEDS_DIR = PROJECT_ROOT / "seeds"
@@ -53,6 +53,11 @@ class RetrievalWeights:
     name: float = 1.0  # phonetic key of a name: Ishiba / 石破 / 이시바 → ~isipa
     strong: float = 1.0  # JMdict translation of an English word (frequent entry, main sense)
     reverse: float = 1.0  # English gloss of a Japanese word, or of the kanji word a Korean word reads as: 予約 → booking
+    pivot: float = 0.0  # Korean ↔ Japanese through a shared English gloss: 정상 → 頂上 → top → 首脳
+    # a sentence in another language than the question's: its dense z and its (bridged) keyword signal
+    # scaled by these, since the embedding ranks across languages worse than within one
+    cross_dense: float = 1.0
+    cross_keyword: float = 1.0
     # keyword weight of an English question relative to ``keyword`` (all its evidence is bridged): English
     # questions stay at 2 × 1 as before; 2 × 2 lets names outweigh the answer ("What did Ishiba give Trump?")
     bridge: float = 1.0
@@ -173,11 +178,11 @@ class Settings:
 
 
 def check_range(name: str, value: Any) -> Any:
-    """``value`` if it lies in setting ``name``'s declared range (None passes); a BotError otherwise."""
+    """``value`` if it lies in setting ``name``'s declared range (None passes); a usage error (exit 2) otherwise."""
     bounds = _FIELDS[name].metadata["range"]
     if bounds is not None and value is not None and not bounds[0] <= value <= bounds[1]:
         lo, hi = (int(b) if float(b).is_integer() else b for b in bounds)
-        raise BotError(f"{name} must be between {lo} and {hi} (got {value}).")
+        raise UsageError(f"{name} must be between {lo} and {hi} (got {value}).")
     return value
 
 
@@ -228,7 +233,7 @@ _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#@:]*)(:[^/?#@]*)?@")
 
 
 def check_url(url: str, what: str, example: str) -> None:
-    """Raise a one-line BotError unless ``url`` is http(s)://host[:port][/path] with a port in 1-65535.
+    """Raise a one-line UsageError unless ``url`` is http(s)://host[:port][/path] with a port in 1-65535.
 
     ``urlsplit`` accepts ``http://`` (no host) and only complains about a bad port or an unclosed ``[`` when
     asked, with a ValueError; both must be a message, never a traceback, and never echo a password.
@@ -255,7 +260,8 @@ def check_url(url: str, what: str, example: str) -> None:
 
 
 def _coerce(f: dataclasses.Field, raw: str, env_name: str) -> Any:
-    """An env var's text as the field's type (bool words, numbers, a ``:``-separated path list)."""
+    """An env var's text as the field's type (bool words, numbers, a ``:``-separated path list); a bad value is a
+    usage error (exit 2), as the same value given as a flag is to click."""
     kind = setting_type(f)
     try:
         if kind is bool:
@@ -272,7 +278,7 @@ def _coerce(f: dataclasses.Field, raw: str, env_name: str) -> Any:
             return Path(raw)
     except ValueError:
         expected = {bool: "true or false", int: "whole number", float: "number"}.get(kind, getattr(kind, "__name__", str(kind)))
-        raise BotError(f"{env_name}={raw!r} is not a valid {expected}.") from None
+        raise UsageError(f"{env_name}={raw!r} is not a valid {expected}.") from None
     return raw
 
 

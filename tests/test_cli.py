@@ -291,5 +291,13 @@ def test_env_values_are_converted_by_the_field_type_and_checked_once():
     assert s.llm_base_url == "http://127.0.0.1:1/v1"  # the fallback env var
     for env, message in (({"BOT_K": "x"}, "BOT_K='x' is not a valid whole number"), ({"BOT_K": "51"}, "k must be between 1 and 50"),
                          ({"BOT_SPARSE": "maybe"}, "not a valid true or false"), ({"BOT_THREADS": "0"}, "threads must be between 1")):
-        with pytest.raises(BotError, match=message):
+        with pytest.raises(BotError, match=message) as raised:
             Settings.load(env=env)
+        assert raised.value.exit_code == 2  # a usage error, as the same value given as a flag is
+
+
+def test_a_bad_env_value_is_a_usage_error_like_a_bad_flag(monkeypatch):
+    monkeypatch.setenv("BOT_K", "abc")
+    result = CliRunner().invoke(cli, ["ask", "x"])
+    assert result.exit_code == 2 and "BOT_K='abc' is not a valid whole number" in result.output
+    assert "Traceback" not in result.output
