@@ -114,6 +114,25 @@ def english_of(word: str, lang: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def pivot_of(word: str, lang: str) -> tuple[str, ...]:
+    """Words of the other East Asian language that share an English gloss with ``word``: Japanese and
+    Korean often name one thing with different Sino-Korean words (首脳会談 / 정상회담), which readings
+    cannot bridge but English can. A Korean word goes to the kanji words it is the reading of, their
+    English glosses, and the Japanese words glossed the same (정상 → 頂上 → top → 首脳); a Japanese word
+    the same way to those words' Sino-Korean readings (首脳 → top → 頂上 → 정상). Noisy by nature: the
+    corpus filter and the term's OR-postings idf weigh it, and a lower weight keeps it below readings."""
+    english, kanji = _reverse()
+    sources = (word,) if lang == "ja" else kanji.get(word, ())
+    out: list[str] = []
+    for jp in sources:
+        for key in english.get(jp, ()):
+            for other, reading in _translated(key).items():
+                target = other if lang == "ko" else reading  # kanji words only: their readings are the bridge
+                if target and reading and target != word and other != jp and target not in out:
+                    out.append(target)
+    return tuple(out)
+
+
 def has_key(key: str) -> bool:
     return _line(key) is not None
 
@@ -209,7 +228,7 @@ def _inflections(word: str) -> tuple[str, ...]:
     return (plural, stem + "ed", stem + "ing")
 
 
-def query_terms(text: str, english_targets: bool = False) -> list[dict[str, str]]:
+def query_terms(text: str, english_targets: bool = False, pivot: bool = False) -> list[dict[str, str]]:
     """The question as terms, each a set of interchangeable tokens with how each was found.
 
     A term is one query word: its own token ("exact"), the Sino-Korean reading of a kanji word
@@ -217,7 +236,9 @@ def query_terms(text: str, english_targets: bool = False) -> list[dict[str, str]
     ("strong", :func:`translations`) with their readings. The keyword signal counts a term once,
     by its best alternative in a sentence, so a word with many translations does not swamp the rest.
     With ``english_targets`` (the corpus has English sentences), a Korean or Japanese word also gets
-    the English words the lexicon glosses it with ("reverse", :func:`english_of`).
+    the English words the lexicon glosses it with ("reverse", :func:`english_of`). With ``pivot``, a
+    Korean word also gets the Japanese words that share an English gloss with it, and a Japanese word
+    their Korean readings ("pivot", :func:`pivot_of`).
     Key ``""`` holds the language the word was written in.
     """
     keys: list[tuple[str, str]] = []
@@ -257,6 +278,9 @@ def query_terms(text: str, english_targets: bool = False) -> list[dict[str, str]
             for key in english_of(token, run_lang):
                 for form in (key, *_inflections(key)):
                     term.setdefault(form, "reverse")
+        if pivot and run_lang in ("ko", "ja"):
+            for other in pivot_of(token, run_lang):
+                term.setdefault(other, "pivot")
         terms.append(term)
     flush()
     seen: set[str] = set()

@@ -88,14 +88,23 @@ class Index:
             sparse = np.asarray((cat.sparse @ q.T).todense()).ravel().astype(np.float32)
         t3 = time.perf_counter()
 
-        terms = query_terms(query, english_targets=bool(cat.lang_counts.get("en")) and w.reverse > 0)
+        terms = query_terms(query, english_targets=bool(cat.lang_counts.get("en")) and w.reverse > 0, pivot=w.pivot > 0)
         keyword = keyword_scores(cat, terms, w)
         if terms and all(t.get("") == "en" for t in terms):  # an English question: all its keyword evidence is bridged
             keyword = keyword * w.bridge
         t4 = time.perf_counter()
 
         langs = cat.unit_langs
-        fused = _z_by_group(dense, langs, candidates) + w.sparse * _z_by_group(sparse, langs) + w.keyword * keyword
+        dense_z, keyword_w = _z_by_group(dense, langs, candidates), keyword
+        if w.cross_dense != 1.0 or w.cross_keyword != 1.0:
+            # the dense signal ranks worse across languages than within one, where dictionary evidence is
+            # what tells the answering sentence from a same-topic one: trust it more there
+            from index.languages import detect_language
+
+            cross = langs != detect_language(query)
+            dense_z = np.where(cross, w.cross_dense * dense_z, dense_z)
+            keyword_w = np.where(cross, w.cross_keyword * keyword, keyword)
+        fused = dense_z + w.sparse * _z_by_group(sparse, langs) + w.keyword * keyword_w
         if timings is not None:
             timings.update(embed_query=(t1 - t0) * 1e3, dense=(t2 - t1) * 1e3, sparse=(t3 - t2) * 1e3, keyword=(t4 - t3) * 1e3)
         return fused, {"dense": dense, "sparse": sparse, "keyword": keyword}

@@ -53,11 +53,11 @@ class RetrievalWeights:
     name: float = 1.0  # phonetic key of a name: Ishiba / 石破 / 이시바 → ~isipa
     strong: float = 1.0  # JMdict translation of an English word (frequent entry, main sense)
     reverse: float = 1.0  # English gloss of a Japanese word, or of the kanji word a Korean word reads as: 予約 → booking
-    pivot: float = 0.0  # Korean ↔ Japanese through a shared English gloss: 정상 → 頂上 → top → 首脳
+    pivot: float = 0.5  # Korean ↔ Japanese through a shared English gloss: 정상 → 頂上 → top → 首脳
     # a sentence in another language than the question's: its dense z and its (bridged) keyword signal
     # scaled by these, since the embedding ranks across languages worse than within one
     cross_dense: float = 1.0
-    cross_keyword: float = 1.0
+    cross_keyword: float = 2.0
     # keyword weight of an English question relative to ``keyword`` (all its evidence is bridged): English
     # questions stay at 2 × 1 as before; 2 × 2 lets names outweigh the answer ("What did Ishiba give Trump?")
     bridge: float = 1.0

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import subprocess
 import sys
 
@@ -145,3 +146,32 @@ def test_a_japanese_question_gets_keyword_evidence_on_english_sentences(seed_ind
     _, without = off.unit_scores(question)
     assert max(signals["keyword"][i] for i in english) > 0
     assert all(without["keyword"][i] == 0.0 for i in english)
+
+
+def test_korean_and_japanese_meet_through_a_shared_english_gloss():
+    """정상회담 and 首脳会談 name the same summit with different Sino-Korean words; readings cannot
+    bridge them (정상 is 頂上, 首脳 reads 수뇌), a shared English gloss ("top") can."""
+    from index.bridging import pivot_of
+
+    assert "首脳" in pivot_of("정상", "ko")
+    assert "정상" in pivot_of("首脳", "ja")
+    assert all(len(w) >= 2 and not re.search(r"[\u3040-\u30ff]", w) for w in pivot_of("정상", "ko"))  # kanji words only
+    assert pivot_of("트럼프", "ko") == () and pivot_of("없는말", "ko") == ()
+
+
+def test_pivot_candidates_join_the_word_term_only_when_asked():
+    summit = next(t for t in query_terms("정상회담은 언제였어?", pivot=True) if "정상" in t)
+    assert summit["정상"] == "exact" and summit["首脳"] == "pivot"
+    assert not any(kind == "pivot" for t in query_terms("정상회담은 언제였어?") for kind in t.values())
+    assert not any(kind == "pivot" for t in query_terms("When was the summit?", pivot=True) for kind in t.values())
+
+
+def test_a_korean_summit_question_reaches_japanese_shunou_kaidan_sentences(seed_index):
+    """정상회담 in a Korean question gets keyword evidence on the Japanese 首脳会談 sentences, through the pivot only."""
+    question = "미국과 북한의 정상회담은 무엇을 정체시켰어?"
+    rows = [i for i, u in enumerate(seed_index.catalog.units) if u.lang == "ja" and "首脳会談" in u.text]
+    assert rows
+    _, signals = seed_index.unit_scores(question)
+    off = dataclasses.replace(seed_index, weights=dataclasses.replace(seed_index.weights, pivot=0.0))
+    _, without = off.unit_scores(question)
+    assert all(signals["keyword"][i] > without["keyword"][i] for i in rows)

@@ -65,3 +65,23 @@ def test_langchain_retriever_returns_documents_with_scores(seed_index):
     assert len(docs) == 4
     assert all({"source", "passage_id", "score"} <= d.metadata.keys() for d in docs)
     assert docs[0].metadata["score"] >= docs[-1].metadata["score"]
+
+
+def test_keyword_evidence_weighs_more_on_sentences_in_another_language(seed_index):
+    """Across languages the embedding ranks worse than within one, so there the dictionary evidence counts
+    ``cross_keyword`` times: the fused score moves by exactly the extra keyword share on other-language
+    sentences, and not at all on sentences in the question's own language."""
+    import dataclasses
+
+    import numpy as np
+
+    question = "이시바 총리가 트럼프 대통령에게 선물한 투구는 어디에서 만들어졌나?"
+    w = seed_index.weights
+    flat = dataclasses.replace(seed_index, weights=dataclasses.replace(w, cross_keyword=1.0))
+    fused, signals = seed_index.unit_scores(question)
+    fused1, _ = flat.unit_scores(question)
+    langs = seed_index.catalog.unit_langs
+    extra = w.keyword * (w.cross_keyword - 1.0) * signals["keyword"]
+    assert w.cross_keyword > 1.0 and (signals["keyword"][langs == "ja"] > 0).any()
+    assert np.allclose(fused[langs == "ko"], fused1[langs == "ko"], atol=1e-5)
+    assert np.allclose(fused[langs != "ko"], fused1[langs != "ko"] + extra[langs != "ko"], atol=1e-4)
