@@ -11,6 +11,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from index.cleaning import BULLET, MARKDOWN_HEADING, strip_bullet
+
 ANSWER_TYPES = ("date", "number", "person", "place", "article")
 
 # ---------------------------------------------------------------- what the question asks for
@@ -129,8 +131,6 @@ _NUMBER = re.compile(
 )
 _QUESTION_END = re.compile(r"[?？]\s*[」』\"')]*\s*$")
 _SENTENCE_END = re.compile(r"[.!?。！？」』\"')\]…]\s*$")
-_BULLET = re.compile(r"^\s*(?:[-・•*▶■□◆◇○●※→⇒✅✔☑✓💡📌🔹🔸►]|\d+[.)]|[①-⑳])\s*")
-_MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s")
 _KO_PREDICATE_END = re.compile(r"(다|요|죠|음|함|됨|임|니다|습니다|했음|였음)[.!]?\s*[\"'”’」)]*\s*$")
 _JA_PREDICATE_END = re.compile(r"(た|だ|る|い|す|ん|う|ず|ぬ|ない|ます|です|でした|ました|ている|とした|とされる|という)[。！!]?\s*[\"'”’」)]*\s*$")
 _URL = re.compile(r"https?://|www\.")
@@ -312,14 +312,14 @@ def sentence_kind(text: str) -> str:
     stripped = unicodedata.normalize("NFKC", text).strip()
     if _QUESTION_END.search(stripped):
         return "question"
-    if _MARKDOWN_HEADING.match(stripped):
+    if MARKDOWN_HEADING.match(stripped):
         return "heading"
     if stripped.count("|") >= 2:
         return "table"
     if _URL.search(stripped) and len(_URL.sub("", stripped)) < 60:
         return "link"
-    bullet = bool(_BULLET.match(stripped))
-    body = _BULLET.sub("", stripped)
+    bullet = bool(BULLET.match(stripped))
+    body = strip_bullet(stripped)
     predicate = bool(_KO_PREDICATE_END.search(body) or _JA_PREDICATE_END.search(body))
     latin = len(re.findall(r"[A-Za-z]", body)) > len(body) / 2
     if latin:

@@ -26,7 +26,15 @@ BOILERPLATE_FILE = Path(__file__).with_name("boilerplate.txt")
 SENTENCE_END = re.compile(r"(?<!\d)[.!?。！？…](?:[\"'”’」』)\]）]*)\d{0,2}$")
 _PERIOD_END = re.compile(r"(?<!\d)[.。](?:[\"'”’」』)\]）]*)\d{0,2}$")
 _INNER_SENTENCE_END = re.compile(r"(?<!\d)[.!?。！？](?=\s*\S)")
-BULLET = re.compile(r"^(?:[-–•·*▪□◆◇●○►▶✓✔✅💡※→⇒\uf000-\uf8ff]|\d{1,2}[.)]\s|\(\d{1,2}\)\s)")
+# What opens a list item, for every floor: ingestion (headings, wrapped PDF lines) and the answerer (a
+# list item that states nothing is no answer, bot/questions.py). Dash-like marks (- – · *) also occur
+# where a wrapped line continues, so a new wrapped line is told by the other glyphs alone.
+_GLYPHS = "•・▪■□◆◇●○►▶✓✔☑✅💡📌🔹🔸※→⇒①-⑳\uf000-\uf8ff"
+BULLET = re.compile(rf"^\s*(?:[-–·*{_GLYPHS}]|\d{{1,2}}[.)]\s|\(\d{{1,2}}\)\s)")
+GLYPH_BULLET = re.compile(rf"^\s*[{_GLYPHS}]")
+# A numbered or marked section heading ("1. はじめに", "■ 일본의 대미외교"): a list mark that heads a section.
+SECTION_MARK = re.compile(r"^\s*(?:\d{1,2}\.\s|■)")
+MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 
 SHORT_LINE = 12  # characters: a line this short with no sentence punctuation is UI unless it heads content
@@ -109,11 +117,24 @@ def has_footnotes(doc: Document, spans: list[tuple[int, int, int]]) -> bool:
 
 
 def is_heading(line: str) -> bool:
-    """A short line that does not end a sentence with a period: a title, section or question heading."""
+    """A short line that does not end a sentence with a period: a title, section or question heading.
+
+    A list item is none, unless its mark heads a section ("1. はじめに", "■ …").
+    """
     line = line.strip()
-    if not line or len(line) > HEADING_MAX or BULLET.match(line) and not re.match(r"^\d{1,2}\.\s", line):
+    if not line or len(line) > HEADING_MAX or BULLET.match(line) and not SECTION_MARK.match(line):
         return False
     return not _PERIOD_END.search(line) and not _INNER_SENTENCE_END.search(line)
+
+
+def is_section_heading(line: str) -> bool:
+    """A numbered or marked section heading ("1. …", "■ …"): it never continues into the next line."""
+    return bool(SECTION_MARK.match(line)) and is_heading(line)
+
+
+def strip_bullet(line: str) -> str:
+    """The line without its list mark ("✅ 관세 인하" → "관세 인하")."""
+    return BULLET.sub("", line.strip(), count=1).lstrip()
 
 
 def _raw_lines(text: str) -> list[_Line]:

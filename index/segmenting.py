@@ -20,13 +20,12 @@ import statistics
 import unicodedata
 
 from index.types import Document, Segment
-from index.cleaning import SENTENCE_END, content_lines, hard_wrapped, has_footnotes, is_heading
+from index.cleaning import GLYPH_BULLET, SENTENCE_END, content_lines, hard_wrapped, has_footnotes, is_section_heading
 from index.languages import detect_language, script_counts
 from index.tokenizing import kiwi
 
 MAX_SENTENCE_CHARS = 1500  # a "sentence" longer than this (a table, a list without punctuation) is cut at a space
 WRAP_FRACTION = 0.75  # a line at least this share of the median line width may be wrapped
-_GLYPH_BULLET = re.compile(r"^[•▪◆◇●○►▶✓✔✅💡※]")
 
 # --- footnote marks in PDF text ---------------------------------------------------------------
 # Numbers left by superscript footnote marks: glued to a word ("번째1", "5조2 적용", "가능성31을"),
@@ -141,9 +140,9 @@ def _runs(text: str, lines: list[tuple[int, int, int]]) -> list[tuple[int, int, 
             block == cur_block
             and widths[i - 1] >= min_wrapped
             and not SENTENCE_END.search(prev)
-            and not is_heading_line(prev)
+            and not is_section_heading(prev)
             and not text[cur_end:s].strip()
-            and not _GLYPH_BULLET.match(text[s:e])
+            and not GLYPH_BULLET.match(text[s:e])
         )
         if continues:
             cur_end = e
@@ -152,11 +151,6 @@ def _runs(text: str, lines: list[tuple[int, int, int]]) -> list[tuple[int, int, 
             cur_start, cur_end, cur_block = s, e, block
     runs.append((cur_start, cur_end, cur_block))
     return runs
-
-
-def is_heading_line(line: str) -> bool:
-    """A numbered or marked section heading ("1. …", "■ …") never continues into the next line."""
-    return bool(re.match(r"^(\d{1,2}\.\s|[■□◆◇▶►])", line)) and is_heading(line)
 
 
 def _width(s: str) -> int:

@@ -6,7 +6,9 @@ import pytest
 
 from index.settings import SEEDS_DIR
 from index.types import Document
-from index.cleaning import BOILERPLATE_FILE, content_lines, hard_wrapped, has_footnotes, load_rules
+from index.cleaning import (
+    BOILERPLATE_FILE, BULLET, content_lines, hard_wrapped, has_footnotes, is_heading, is_section_heading, load_rules, strip_bullet,
+)
 from index.loading import load_document
 
 SEEDS = sorted(SEEDS_DIR.glob("*.txt"))
@@ -95,6 +97,40 @@ def test_hard_wrapped_pdf_text_keeps_a_paragraph_in_one_block():
     assert spans[6][2] == 1
     assert not hard_wrapped(load_document(SEEDS_DIR / "000_1c43305ac6ad8588.txt").text,
                             content_lines(load_document(SEEDS_DIR / "000_1c43305ac6ad8588.txt")))
+
+
+# --- list marks: one set for ingestion and the answerer (bot/questions.py uses index.cleaning's) ---
+
+LIST_ITEMS = ["- 회비 인상", "– tariff talks", "· 일정 조정", "* agenda", "• 日米首脳会談", "・日米関係", "▪ 의제", "■ 일본의 대미외교",
+              "□ 배경", "◆ 成果", "● 관세", "► next steps", "▶ 결과", "✓ done", "☑ 회비", "✅ 관세 인하", "💡 要点", "📌 공지",
+              "🔹 議題", "※ 참고", "→ 결론", "① 관세", "⑫ 投資", "1. はじめに", "2) 예산", "(3) 회의록", "\uf0b7 PDF glyph"]
+
+
+@pytest.mark.parametrize("line", LIST_ITEMS)
+def test_every_list_mark_is_one_at_ingestion_and_for_the_answerer(line):
+    from bot.questions import sentence_kind
+
+    assert BULLET.match(line)
+    assert sentence_kind(line) in ("bullet", "heading")  # a topic, not a statement, either way
+    assert strip_bullet(line) and strip_bullet(line)[0] not in "-–·*•・▪■□◆◇●►▶✓☑✅①⑫(\uf0b7"
+
+
+@pytest.mark.parametrize("line", [
+    "2.5배 늘어난 투자가 발표되었다.", "25% 관세를 부과했다.", "2025年3月に会談した。", "12 月に再び会談する予定だ。",
+    "3.5 percent of the budget went to defence.", "16 of them were built in Ohio.", "이시바 총리는 3일 방미했다.",
+])
+def test_ordinary_prose_opening_with_a_number_is_no_list_item(line):
+    from bot.questions import sentence_kind
+
+    assert not BULLET.match(line)
+    assert sentence_kind(line) == "statement"
+
+
+def test_a_marked_section_heading_is_a_heading_and_a_list_item_is_not():
+    assert is_heading("1. はじめに") and is_section_heading("1. はじめに")
+    assert is_heading("■ 초당적 공감대를 형성하고 있는 일본의 대미외교") and is_section_heading("■ 초당적 공감대")
+    assert not is_heading("✅ 관세 인하") and not is_heading("☑ 회비 인상") and not is_heading("① 관세")
+    assert is_heading("미일 관계의 중요성") and not is_section_heading("미일 관계의 중요성")
 
 
 def test_the_rule_file_is_data_with_drop_cut_and_toc_rules(tmp_path):
