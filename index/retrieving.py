@@ -66,6 +66,8 @@ class Index:
 
         cat, w = self.catalog, self.weights
         n = len(cat.units)
+        use_sparse = cat.sparse is not None and self.settings.sparse and self.embedder.has_sparse
+        sparse_query = self.embedder.sparse_soon(query) if use_sparse else None  # runs beside the dense encoding
         t0 = time.perf_counter()
         qvec = self.embedder.encode_queries([query])[0]
         t1 = time.perf_counter()
@@ -83,8 +85,8 @@ class Index:
         t2 = time.perf_counter()
 
         sparse = np.zeros(n, dtype=np.float32)
-        if cat.sparse is not None and self.settings.sparse and self.embedder.has_sparse:
-            q = self.embedder.sparse([query])
+        if sparse_query is not None:
+            q = sparse_query()
             sparse = np.asarray((cat.sparse @ q.T).todense()).ravel().astype(np.float32)
         t3 = time.perf_counter()
 
