@@ -92,13 +92,14 @@ class Index:
 
         terms = query_terms(query, english_targets=bool(cat.lang_counts.get("en")) and w.reverse > 0, pivot=w.pivot > 0)
         keyword = keyword_scores(cat, terms, w)
-        if terms and all(t.get("") == "en" for t in terms):  # an English question: all its keyword evidence is bridged
+        english = bool(terms) and all(t.get("") == "en" for t in terms)
+        if english:  # an English question: all its keyword evidence is bridged, weighted by ``bridge`` instead
             keyword = keyword * w.bridge
         t4 = time.perf_counter()
 
         langs = cat.unit_langs
         dense_z, keyword_w = _z_by_group(dense, langs, candidates), keyword
-        if w.cross_dense != 1.0 or w.cross_keyword != 1.0:
+        if not english and (w.cross_dense != 1.0 or w.cross_keyword != 1.0):
             # the dense signal ranks worse across languages than within one, where dictionary evidence is
             # what tells the answering sentence from a same-topic one: trust it more there
             from index.languages import detect_language

@@ -54,8 +54,9 @@ class RetrievalWeights:
     strong: float = 1.0  # JMdict translation of an English word (frequent entry, main sense)
     reverse: float = 1.0  # English gloss of a Japanese word, or of the kanji word a Korean word reads as: 予約 → booking
     pivot: float = 0.5  # Korean ↔ Japanese through a shared English gloss: 정상 → 頂上 → top → 首脳
-    # a sentence in another language than the question's: its dense z and its (bridged) keyword signal
-    # scaled by these, since the embedding ranks across languages worse than within one
+    # a sentence in another language than a Korean or Japanese question's: its dense z and its (bridged)
+    # keyword signal scaled by these, since the embedding ranks across languages worse than within one
+    # (English questions have ``bridge``: ×2 there is the English ×4 that answers the helmet question wrongly)
     cross_dense: float = 1.0
     cross_keyword: float = 2.0
     # keyword weight of an English question relative to ``keyword`` (all its evidence is bridged): English

@@ -158,7 +158,10 @@ def _ja(text: str, keys: list[tuple[str, str]] | None = None) -> list[str]:
             if keys is not None and pos[0] == "名詞":
                 for p in parts if len(parts) > 1 else [m]:
                     if p.part_of_speech()[1] == "固有名詞" or _KATAKANA_WORD.match(p.surface()):
-                        keys += [(word, k) for k in kana_keys(p.reading_form())]
+                        part_keys = kana_keys(p.reading_form())
+                        keys += [(word, k) for k in part_keys]
+                        if len(parts) > 1:  # the part is a query term of its own (トランプ in トランプ大統領): it gets them too
+                            keys += [(p.normalized_form().lower(), k) for k in part_keys]
     return out
 
 

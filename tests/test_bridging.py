@@ -175,3 +175,12 @@ def test_a_korean_summit_question_reaches_japanese_shunou_kaidan_sentences(seed_
     off = dataclasses.replace(seed_index, weights=dataclasses.replace(seed_index.weights, pivot=0.0))
     _, without = off.unit_scores(question)
     assert all(signals["keyword"][i] > without["keyword"][i] for i in rows)
+
+
+def test_a_name_inside_a_japanese_compound_keys_its_own_term_too():
+    """Sudachi's mode-C word トランプ大統領 is followed by its parts as terms of their own; the name part
+    needs the name keys as well, or a Korean sentence's 트럼프 covers the compound but not the name."""
+    terms = query_terms("トランプ大統領はいつ来日しましたか？")
+    trump = next(t for t in terms if "トランプ" in t)
+    assert set(latin_keys("Trump")) & {k for k, kind in trump.items() if kind == "name"}
+    assert set(latin_keys("Trump")) & set(index_tokens("トランプ大統領が来日した。"))  # the index is unchanged
