@@ -228,7 +228,19 @@ def _inflections(word: str) -> tuple[str, ...]:
     return (plural, stem + "ed", stem + "ing")
 
 
-def query_terms(text: str, english_targets: bool = False, pivot: bool = False) -> list[dict[str, str]]:
+def _compound_parts(word: str, known) -> tuple[str, ...]:
+    """A Korean noun written solid that splits into two words the index knows (인도태평양 → 인도 + 태평양),
+    as Sudachi splits インド太平洋 for Japanese text: the parts are what the other language's tokens
+    (and their readings) can match. Nothing when the word is short or no split is known on both sides."""
+    if len(word) < 4 or not re.fullmatch(r"[가-힣]+", word):
+        return ()
+    for i in range(2, len(word) - 1):
+        if known(word[:i]) and known(word[i:]):
+            return (word[:i], word[i:])
+    return ()
+
+
+def query_terms(text: str, english_targets: bool = False, pivot: bool = False, known=None) -> list[dict[str, str]]:
     """The question as terms, each a set of interchangeable tokens with how each was found.
 
     A term is one query word: its own token ("exact"), the Sino-Korean reading of a kanji word
@@ -282,6 +294,9 @@ def query_terms(text: str, english_targets: bool = False, pivot: bool = False) -
             for other in pivot_of(token, run_lang):
                 term.setdefault(other, "pivot")
         terms.append(term)
+        if known is not None and run_lang == "ko":
+            for part in _compound_parts(token, known):
+                terms.append({"": run_lang, part: "exact"})
     flush()
     seen: set[str] = set()
     unique = []

@@ -90,7 +90,8 @@ class Index:
             sparse = np.asarray((cat.sparse @ q.T).todense()).ravel().astype(np.float32)
         t3 = time.perf_counter()
 
-        terms = query_terms(query, english_targets=bool(cat.lang_counts.get("en")) and w.reverse > 0, pivot=w.pivot > 0)
+        terms = query_terms(query, english_targets=bool(cat.lang_counts.get("en")) and w.reverse > 0, pivot=w.pivot > 0,
+                            known=cat.idf.__contains__ if w.compounds else None)
         keyword = keyword_scores(cat, terms, w)
         english = bool(terms) and all(t.get("") == "en" for t in terms)
         if english:  # an English question: all its keyword evidence is bridged, weighted by ``bridge`` instead

@@ -58,6 +58,7 @@ class RetrievalWeights:
     # keyword signal scaled by these, since the embedding ranks across languages worse than within one
     # (English questions have ``bridge``: ×2 there is the English ×4 that answers the helmet question wrongly)
     cross_dense: float = 1.0
+    compounds: bool = True  # split a solid Korean compound into two words the index knows: 인도태평양 → 인도 + 태평양
     cross_keyword: float = 2.0
     # keyword weight of an English question relative to ``keyword`` (all its evidence is bridged): English
     # questions stay at 2 × 1 as before; 2 × 2 lets names outweigh the answer ("What did Ishiba give Trump?")

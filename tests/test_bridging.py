@@ -184,3 +184,14 @@ def test_a_name_inside_a_japanese_compound_keys_its_own_term_too():
     trump = next(t for t in terms if "トランプ" in t)
     assert set(latin_keys("Trump")) & {k for k, kind in trump.items() if kind == "name"}
     assert set(latin_keys("Trump")) & set(index_tokens("トランプ大統領が来日した。"))  # the index is unchanged
+
+
+def test_a_solid_korean_compound_splits_into_words_the_index_knows():
+    """Kiwi keeps 인도태평양 whole where Sudachi splits インド太平洋: the parts, when the index knows both, are
+    terms of their own, so the Korean question meets Japanese 太平洋 through its reading 태평양."""
+    vocabulary = {"인도", "태평양"}
+    terms = query_terms("인도태평양에서 확인했어?", known=vocabulary.__contains__)
+    assert {"인도", "태평양"} <= {t for term in terms for t, kind in term.items() if kind == "exact"}
+    assert "태평양" in index_tokens("インド太平洋の平和を確認した。", "ja")
+    assert not [t for t in query_terms("인도태평양에서 확인했어?", known={"인도"}.__contains__) if "태평양" in t]
+    assert len(query_terms("인도태평양에서 확인했어?")) == len(query_terms("인도태평양에서 확인했어?", known=set().__contains__))
