@@ -59,7 +59,7 @@ class ExtractiveAnswerer:
         ``focus`` (the latest question of a follow-up, e.g. "Where was it made?") is scored too; it is
         vague on its own, so it only adds to the score of the combined query.
         """
-        from bot.questions import answer_type, carries, sentence_kind
+        from bot.questions import answer_type, carries, sentence_kind, vague_date
 
         rows = [(i + 1, u) for i, rp in enumerate(retrieved) for u in rp.units]
         if not rows:
@@ -81,7 +81,8 @@ class ExtractiveAnswerer:
             covered = _covered(cat, terms, row)
             coverage = sum(terms[t] for t in covered)
             typed = carries(u.text, asked, focus or question)
-            score = u.score + cfg.type_bonus * typed + cfg.coverage_weight * coverage - cfg.kind_penalty.get(kind, 0.0)
+            bonus = cfg.type_bonus * (cfg.vague_date_share if typed and asked == "date" and vague_date(u.text) else float(typed))
+            score = u.score + bonus + cfg.coverage_weight * coverage - cfg.kind_penalty.get(kind, 0.0)
             if kind == "caption":
                 score -= cfg.minority_penalty - cfg.kind_penalty.get("caption", 0.0)
             if own is not None:
@@ -127,7 +128,7 @@ class ExtractiveAnswerer:
 
     def features(self, question: str, lang: str, ranked: list[Candidate]) -> dict[str, float]:
         """The evidence behind an answer, each part comparable across corpora and languages."""
-        from bot.questions import answer_type
+        from bot.questions import answer_type, asked_unit
 
         cat = self.index.catalog
         top = [c for c in ranked if c.kind in ("statement", "table")][:3] or ranked[:3]  # "こんにちは!" is near any question
@@ -140,11 +141,16 @@ class ExtractiveAnswerer:
                 sparse = max((c.unit.sparse for c in top), default=0.0) / selfscore
         asked = answer_type(question, lang)
         # A question that wants a number, a date or an article number and no retrieved statement holding
-        # one (of the unit it names: "how many minutes", "몇 퍼센트", "何月何日") is asking for what the
-        # sources do not say. Names and places are left out: the taggers miss too many roles ("임대인").
+        # one is asking for what the sources do not say. One that names its unit ("how many minutes",
+        # "몇 퍼센트", "何月何日") asks more: a sentence that could be quoted (within ``second_margin`` of the
+        # best) must give that unit; a "4 March" elsewhere in the passages does not date the boats' delivery.
+        # Names and places are left out: the taggers miss too many roles ("임대인").
         typed = True
         if asked in ("number", "date", "article") and not (asked == "number" and _DESCRIPTIVE.search(question)):
-            typed = any(c.typed for c in ranked if c.kind in ("statement", "table"))
+            pool = [c for c in ranked if c.kind in ("statement", "table")]
+            if pool and asked_unit(question):
+                pool = [c for c in pool if c.score >= pool[0].score - self.config.second_margin]
+            typed = any(c.typed for c in pool)
         return {
             "dense": best_dense,
             "coverage": coverage,

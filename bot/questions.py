@@ -25,9 +25,9 @@ _EN_RULES: list[tuple[str, str]] = [
                r"|number|rate|size|sum|figure|price|cost|fee|total|tariff\s+rate|level)\b"),
     ("person", r"^\s*(and\s+)?(who|whom|whose)\b|\bwho\s+(is|was|were|did|had|has|came|met|went|said|became)\b"
                r"|\b(which|what)\s+(leader|minister|official|president|person|people|politician|secretary|premier|chancellor"
-               r"|company|firm|organi[sz]ation|newspaper|king|queen|member|treasurer|chair(man|woman|person)?|ceo|teacher|doctor)s?\b"
+               r"|compan(y|ies)|firm|organi[sz]ation|newspaper|king|queen|member|treasurer|chair(man|woman|person)?|ceo|teacher|doctor)s?\b"
                r"|\bname\s+of\s+the\b|\bwho\b"),
-    ("place", r"^\s*(and\s+)?where\b|\bwhere\s+(is|was|were|did|do|does|will)\b|\b(which|what)\s+(city|country|place|base|venue|prefecture"
+    ("place", r"^\s*(and\s+)?where\b|\bwhere\s+(is|was|were|did|do|does|will)\b|\b(which|what)\s+(city|cities|country|countries|place|base|venue|prefecture"
               r"|island|region|state|town|room|building|hotel|site|location|port|province|district)s?\b|\bin\s+what\s+(city|country)\b"),
 ]
 _KO_RULES: list[tuple[str, str]] = [
@@ -36,7 +36,7 @@ _KO_RULES: list[tuple[str, str]] = [
     ("date", r"언제|며칠|몇\s*월|몇\s*년|몇\s*시|어느\s*날|날짜|연도|몇\s*일에|무슨\s*요일|어느\s*해|시기는"),
     ("number", r"얼마|몇\s*(?!월|년|시|조\b|일에)[가-힣%]|퍼센트|비율|몇\s*%|규모는"),
     ("person", r"누구|누가|어느\s*(정상|총리|대통령|장관|인물|사람|정치인|기업|회사|지도자|나라\s*정상)|어떤\s*(인물|사람)|담당자는"),
-    ("place", r"어디|어느\s*(곳|나라|도시|지역|장소|국가|기지|현|항구|건물)|장소는"),
+    ("place", r"어디|어느\s*(곳|나라|도시|지역|장소|국가|기지|현|항구|건물)|어느\s*(?!정도|만큼)[가-힣]+에서|장소는"),
 ]
 _JA_RULES: list[tuple[str, str]] = [
     ("article", r"第?何条|どの条(項|文)?|何番目の条"),
@@ -44,7 +44,7 @@ _JA_RULES: list[tuple[str, str]] = [
     ("number", r"いくら|何(本|人|個|件|回|倍|割|%|パーセント|億|兆|万|台|分|時間|ドル|円|名|カ国|か国|ヶ国|隻|機|票|歳|才|キロ|トン)"
                r"|どれ(くらい|ぐらい|ほど)|どの(くらい|ぐらい|程度)|(金額|人数|割合|規模)は"),
     ("person", r"誰|だれ|どなた|どの(首脳|首相|大臣|長官|人物|人|政治家|企業|会社|指導者|国の首脳)|何という人"),
-    ("place", r"どこ|どちらで|どの(国|都市|場所|地域|基地|県|港|建物)"),
+    ("place", r"どこ|どちらで|どの(国|都市|場所|地域|基地|県|州|港|建物)|どの[\u4e00-\u9fff]{1,4}で(?!す|しょう)"),
 ]
 _RULES = {
     "en": [(t, re.compile(p, re.IGNORECASE)) for t, p in _EN_RULES],
@@ -116,7 +116,7 @@ _DATE = re.compile(
     r"|(?:\b(?:1[89]|20)\d{2}\b(?!\s*(?:명|人|개|억|조|만|달러|ドル|円|엔|%)))"
     r"|(?:\(\d{1,2}\.\d{1,2}\))|(?:\b20\d{2}[./-]\d{1,2}(?:[./-]\d{1,2})?)"
     r"|(?:[월화수목금토일]요일|[月火水木金土日]曜日?|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)"
-    r"|(?:(?:오전|오후|午前|午後)\s*\d{1,2}\s*(?:시|時))|(?:\d{1,2}\s*(?:시|時)(?!間))"
+    r"|(?:(?:오전|오후|午前|午後)\s*\d{1,2}\s*(?:시|時))|(?:\d{1,2}\s*(?:시|時)(?!間|간))"
     r"|(?:\b\d{1,2}(?::\d{2})?\s*(?:a\.m\.|p\.m\.|am|pm)\b)|(?:\b\d{1,2}:\d{2}\b)"
 )
 _ARTICLE = re.compile(r"제\s*\d+\s*조|第\s*[\d一二三四五六七八九十]+\s*条|\b[Aa]rticles?\s+\d+|\d+\s*조(?![\s]*(?:원|달러|엔|억|만))(?=[은는이가를의에와과도,\s·및]|$)|\d+\s*条")
@@ -169,6 +169,9 @@ _DAY_ASKED = re.compile(r"\b(what|which)\s+(exact\s+)?(date|day)\b|\bon\s+what\s
 _DAY = re.compile(rf"\d{{1,2}}\s*(?:일|日)(?![본本間간])|(?:{_MONTHS})\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})|\(\d{{1,2}}\.\d{{1,2}}\)|\b20\d{{2}}[./-]\d{{1,2}}[./-]\d{{1,2}}|[월화수목금토일]요일|[月火水木金土日]曜日?|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 
 
+_CALENDAR_DAY = re.compile(r"\d{1,2}\s*(?:월|月)\s*\d{1,2}\s*(?:일|日)|(?:지난|오는|去る|来る)\s*\d{1,2}\s*(?:일|日)|\(\d{1,2}\.\d{1,2}\)")
+
+
 def asked_unit(question: str) -> str | None:
     """The unit class a number question names ('percent', 'people', 'minutes', 'days', ...), or 'day' for a
     date question that wants the day itself; None when any number (or any date) answers it."""
@@ -203,6 +206,8 @@ def carries(sentence: str, kind: str | None, question: str = "") -> bool:
         return any(_numbers(m.group()) - asked or not _numbers(m.group()) for m in _ARTICLE.finditer(text))
     if kind == "number":
         rest = _DATE.sub(" ", text) if unit not in ("days", "minutes", "hours", "years") else text
+        if unit == "days":  # "2월 7일", "지난 7일", "(2.7)" say on which day, not for how many
+            rest = _CALENDAR_DAY.sub(" ", rest)
         rest = _ARTICLE.sub(" ", rest)
         rule = next((r for name, _, r in _UNIT_RULES if name == unit), None)
         found = rule.finditer(rest) if rule is not None else _NUMBER.finditer(rest)
@@ -212,6 +217,13 @@ def carries(sentence: str, kind: str | None, question: str = "") -> bool:
         return False
     own = _question_keys(question)
     return any(not _same_name(n, own) for n in names)
+
+
+def vague_date(sentence: str) -> bool:
+    """Is every date in the sentence a bare weekday ("금요일", "on Monday")? It answers "when" less well
+    than a sentence giving the date itself."""
+    dates = _dates(sentence)
+    return bool(dates) and all(not re.search(r"\d", d) for d in dates)
 
 
 def _same_name(name: str, known: set[str]) -> bool:
@@ -243,6 +255,18 @@ _EN_NOT_NAMES = {"The", "A", "An", "In", "On", "At", "It", "He", "She", "They", 
                  "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
                  "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "President",
                  "Minister", "Prime", "Secretary", "Mr", "Ms", "Mrs", "Dr"}
+
+
+# An English name is a place after "in/at/near/from/to" ("the Naval Base in Yokosuka") or when it ends in a
+# place noun ("Osaka Expo", "State Guest House"); any other name is a person's or an organisation's.
+_EN_PLACE_BEFORE = {"in", "at", "near", "from", "to", "visited", "across", "toward", "towards"}
+_EN_PLACE_NOUN = re.compile(r"\b(Base|City|Prefecture|Island|Islands|Port|Bay|Airport|Station|Hotel|House|Palace|Province|County"
+                            r"|Street|Park|Expo|Hall|Center|Centre|Building|Lake|River|Mountain|Valley|Castle|Shrine|Temple)$")
+
+
+def _en_place(text: str, start: int, name: str) -> bool:
+    before = text[:start].split()
+    return bool(_EN_PLACE_NOUN.search(name)) or (bool(before) and before[-1].lower().strip("(,") in _EN_PLACE_BEFORE)
 
 
 _TITLES = r"(?:총리|대통령|장관|국방장관|국무장관|위원장|주석|외무상|외무대신|방위상|관방장관|의원|여사|대사|회장|대표|총무|회계|씨)"
@@ -285,7 +309,7 @@ def proper_nouns(text: str, kind: str = "person") -> list[str]:
         elif tag == "en":
             for m in _EN_NAME.finditer(form):
                 word = m.group(1)
-                if word.split()[0] not in _EN_NOT_NAMES:
+                if word.split()[0] not in _EN_NOT_NAMES and (kind == "place") == _en_place(form, m.start(), word):
                     names.append(word)
     if kind == "place":
         names += re.findall(r"[가-힣]{2,}(?:현|기지|궁)|[\u4e00-\u9fff]{1,4}(?:県|基地|宮)", text)

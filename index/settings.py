@@ -75,8 +75,9 @@ class AnswerWeights:
     """
 
     type_bonus: float = 2.0  # carries the date / number / name the question asks for (of the unit it names)
+    vague_date_share: float = 0.5  # of the type bonus, for a "when" answered by a bare weekday ("금요일") rather than a date
     coverage_weight: float = 6.0  # idf-weighted share of the question's content words in the sentence
-    kind_penalty: dict = field(default_factory=lambda: {"question": 3.0, "heading": 2.0, "bullet": 1.5, "link": 3.0, "caption": 1.0})
+    kind_penalty: dict = field(default_factory=lambda: {"question": 3.0, "heading": 2.0, "bullet": 3.0, "link": 3.0, "caption": 1.0})
     minority_penalty: float = 0.5  # a sentence in a language its document otherwise doesn't use: a headline, caption, reference
     second_margin: float = 0.6  # a second sentence must score within this of the first ...
     second_gain: float = 0.25  # ... and cover this much more of the question (or carry the asked type the first lacks)
@@ -93,7 +94,7 @@ class AnswerWeights:
     evidence_coverage: float = 1.0
     evidence_sparse: float = 1.0
     unknown_name_penalty: float = 2.0
-    untyped_penalty: float = 2.0  # asks for a number/date/article (of the unit it names) that no retrieved statement carries: 4 of 18 faq-dev unanswerables, 0 of 78 answerables
+    untyped_penalty: float = 2.0  # asks for a number/date/article that no retrieved statement carries, or names its unit and no quotable sentence gives it: 7 of 18 faq-dev unanswerables, 0 of 78 answerables
     focus_weight: float = 0.5  # follow-ups: weight of the latest question alone
     repeat_penalty: float = 1.0  # follow-ups: the sentence already given
     nearby_bonus: float = 2.0  # follow-ups: sentences in the passage the last answer quoted

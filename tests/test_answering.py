@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.questions import answer_type, asked_unit, carries, content_words, is_follow_up, near_duplicate, sentence_kind
+from bot.questions import answer_type, asked_unit, carries, content_words, is_follow_up, near_duplicate, proper_nouns, sentence_kind, vague_date
 
 HELMET = "사무라이 투구"
 
@@ -36,6 +36,12 @@ HELMET = "사무라이 투구"
         ("兜はどこで作られましたか？", "ja", "place"),
         ("米国の防衛義務は第何条に定められていますか？", "ja", "article"),
         ("石破首相はトランプ氏に何を贈った？", "ja", None),
+        ("Under Biden, which countries joined the framework?", "en", "place"),
+        ("Which companies plan new US plants?", "en", "person"),
+        ("두 정상은 어느 골프장에서 골프를 쳤나요?", "ko", "place"),
+        ("협상은 어느 정도에서 멈췄어?", "ko", None),  # how far, not where
+        ("トヨタは米国のどの州に工場を建てますか？", "ja", "place"),
+        ("会談はどの会場で開かれましたか？", "ja", "place"),
     ],
 )
 def test_answer_type_is_read_from_the_question_in_each_language(question, lang, kind):
@@ -92,6 +98,25 @@ def test_a_question_that_names_its_unit_is_answered_only_by_a_number_of_that_uni
     years = "이시바가 아시아판 NATO를 주장해 온 게 몇 년쯤 됐어?"
     assert carries("이시바가 지난 30여 년간 주장해 온 '아시아版 NATO 구축'", "number", years)
     assert answer_type("워싱턴에 며칠 머물렀어?", "ko") == "number"  # how many days, not which day
+    stay = "이시바 총리는 워싱턴에 며칠 머물렀어?"
+    assert carries("총리는 워싱턴에 3일간 머물렀다.", "number", stay)
+    assert not carries("지난 2월 7일 정상회담이 성사되었다.", "number", stay)  # on which day, not for how many
+    assert not carries("총리는 지난 7일 워싱턴에 도착했다.", "number", stay)
+    hours = "이시바 총리는 정상회담 준비로 얼마나 공부했대?"
+    assert carries("정상회담에 대비해 30시간 넘게 공부했다.", "number", hours)  # 30시간 is a duration, not a clock time
+
+
+def test_a_bare_weekday_is_a_vague_date():
+    assert vague_date("타카이치 총리가 금요일 트럼프 대통령과 통화했다.")
+    assert not vague_date("타카이치 총리가 2026년 1월 2일 금요일 늦게 통화했다.")
+    assert not vague_date("양국 정상은 동맹을 강화하기로 했다.")
+
+
+def test_an_english_name_is_a_place_after_in_or_at_and_a_person_otherwise():
+    text = "They later visited the Naval Base in Yokosuka, where Donald Trump spoke to the crew."
+    assert "Yokosuka" in proper_nouns(text, "place") and "Yokosuka" not in proper_nouns(text, "person")
+    assert "Donald Trump" in proper_nouns(text, "person") and "Donald Trump" not in proper_nouns(text, "place")
+    assert not carries("Sanae Takaichi and Donald Trump shook hands.", "place", "Which base did they visit?")
 
 
 @pytest.mark.parametrize(
@@ -259,6 +284,8 @@ def test_notes_answerable_questions_are_answered_with_the_sentence_that_says_it(
         "How many members does the rowing club have?",  # numbers in the note, but none of members
         "회원은 모두 몇 명이야?",
         "연회비 인상안은 몇 퍼센트의 찬성으로 통과됐어?",
+        "On what date were the new boats delivered?",  # a day is in the notes (4 March), but not in what answers
+        "새 총무는 몇 월 며칠에 선출됐어?",
     ],
 )
 def test_notes_questions_for_a_figure_the_notes_do_not_give_are_refused(notes_chatbot, question):
