@@ -4,6 +4,8 @@ Keyword evidence is weighted by how much of the query it actually matched (idf-w
 Query words reach other languages only through real dictionaries (index/bridging.py): Sino-Korean
 readings of kanji, phonetic keys of names, JMdict translations of English words; what they do not
 reach adds nothing instead of noise, and cross-lingual ranking then stays that of the embeddings.
+For a Korean or Japanese question that evidence counts more on sentences in another language, where the
+embedding ranks worse than within one (``RetrievalWeights.cross_keyword``).
 Passages are scored by their best sentence plus a share of their next best, and come back with the
 matched sentences marked.
 """
