@@ -63,3 +63,10 @@ def test_a_query_tokenizes_in_a_few_milliseconds_after_warm_up():
             tokenize(q)
             timings.append(time.perf_counter() - start)
     assert statistics.median(timings) < 0.02
+
+
+def test_a_korean_full_name_is_two_tokens_so_a_question_naming_the_surname_matches_it():
+    # Kiwi's multi-word dictionary (not loaded) would make "다카이치 사나에" one token
+    tokens = tokenize("다카이치 사나에 총리가 트럼프 대통령과 통화했다.", "ko")
+    assert "다카이치" in tokens and "사나에" in tokens
+    assert set(tokenize("다카이치 총리는 무엇을 말했나?", "ko")) & set(tokens) >= {"다카이치", "총리"}
