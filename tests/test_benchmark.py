@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from bot.evaluation.benchmark import markdown_table, render_readme, run_bench, web_clients_lines
+from bot.evaluation.benchmark import growth_lines, markdown_table, render_readme, run_bench, web_clients_lines
 from index.errors import BotError
 from index.settings import Settings
 
@@ -45,6 +45,19 @@ def test_the_report_says_100x_is_not_measured_until_it_is_and_shows_web_clients(
     results["scales"].append(record(100))
     assert "not measured yet" not in render_readme(results)
     assert web_clients_lines(None) == []
+
+
+def test_the_growth_table_shows_a_per_sentence_cost_that_rises_from_scale_to_scale():
+    latency = {"open_s": 1.0, "retrieval_p50_ms": 100.0, "answer_p50_ms": 120.0, "answer_p95_ms": 150.0,
+               "build_peak_rss_mb": 900.0, "query_peak_rss_mb": 800.0}
+    rows = [record(1, **latency), record(10, **latency), record(100, **latency, build_cpu_s=38.0 * 100 * 3)]
+    table = "\n".join(growth_lines(rows))
+    assert "ratio 10×/1×, 100×/10× |" in table
+    assert "| build CPU s per 1,000 sentences | 110.1 | 110.1 | 330.4 | 1.00, 3.00 |" in table  # 100×: 3× per sentence
+    assert "| answer p95 ms | 150.0 | 150.0 | 150.0 | 1.00, 1.00 |" in table
+    assert growth_lines([record(1)]) == []
+    assert "## Growth from scale to scale" in render_readme(
+        {"created": "now", "queries": 30, "machine": MACHINE, "settings": SETTINGS, "scales": rows, "ask": None})
 
 
 def test_bench_accepts_100x_and_refuses_nonsense_scales(tmp_path):

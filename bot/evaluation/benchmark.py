@@ -463,6 +463,7 @@ def render_readme(results: dict[str, Any]) -> str:
         lines += ["- **100× is not measured yet.** It is about 35,000 sentences and about 45 minutes of CPU on 2 cores; "
                   "`bot bench --scales 1,10,100` runs it (reusing finished scales). Run it on an otherwise idle machine: "
                   "on a shared one its times say more about the neighbours than about the bot."]
+    lines += growth_lines(results["scales"])
     lines += web_clients_lines(results.get("web_clients"))
     lines += [
         "",
@@ -494,6 +495,38 @@ def render_readme(results: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+GROWTH = (  # what should grow with the corpus (per sentence: flat is linear) and what should not (flat is ideal)
+    ("build CPU s per 1,000 sentences", lambda r: r["build_cpu_s"] / r["sentences"] * 1000),
+    ("build peak MB", lambda r: r["build_peak_rss_mb"]),
+    ("open s", lambda r: r["open_s"]),
+    ("retrieval p50 ms", lambda r: r["retrieval_p50_ms"]),
+    ("answer p50 ms", lambda r: r["answer_p50_ms"]),
+    ("answer p95 ms", lambda r: r["answer_p95_ms"]),
+    ("query peak MB", lambda r: r["query_peak_rss_mb"]),
+    ("server load s", lambda r: r["server_open_s"]),
+)
+
+
+def growth_lines(records: list[dict[str, Any]]) -> list[str]:
+    """How each figure changes from one measured scale to the next, so a stage that grows worse than linearly
+    shows without reading the table: a per-sentence cost that rises, or a latency that rises with the corpus."""
+    rows = sorted(records, key=lambda r: r["scale"])
+    if len(rows) < 2:
+        return []
+    out = ["", "## Growth from scale to scale", "",
+           "| figure | " + " | ".join(f"{r['scale']}×" for r in rows) + " | ratio "
+           + ", ".join(f"{b['scale']}×/{a['scale']}×" for a, b in zip(rows, rows[1:])) + " |",
+           "|---|" + "---:|" * (len(rows) + 1)]
+    for label, get in GROWTH:
+        try:
+            values = [get(r) for r in rows]
+        except (KeyError, TypeError, ZeroDivisionError):
+            continue
+        ratios = ", ".join(f"{b / a:.2f}" if a else "–" for a, b in zip(values, values[1:]))
+        out.append(f"| {label} | " + " | ".join(f"{v:,.1f}" for v in values) + f" | {ratios} |")
+    return out
 
 
 def web_clients_lines(web: dict[str, Any] | None) -> list[str]:
