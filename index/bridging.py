@@ -133,6 +133,24 @@ def pivot_of(word: str, lang: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def english_synonyms(alts: dict[str, str]) -> dict[str, str]:
+    """Kanji words one gloss away from an English word's translations: the lexicon keeps a word's main
+    senses only, so a common translation may be glossed with a near-synonym alone (complaint → 不平 →
+    *dissatisfaction* → 不満). Kanji words with a Sino-Korean reading only, so Korean text is reached too.
+    :func:`query_terms` asks for them only when the corpus holds none of the direct translations (on
+    faq-dev, added to every word they diluted the idf of found ones: −1 @1)."""
+    english, _ = _reverse()
+    out: dict[str, str] = {}
+    for jp, reading in alts.items():
+        if not reading:
+            continue
+        for key in english.get(jp, ()):
+            for other, other_reading in _translated(key).items():
+                if other_reading and other not in alts:
+                    out.setdefault(other, other_reading)
+    return out
+
+
 def has_key(key: str) -> bool:
     return _line(key) is not None
 
@@ -240,6 +258,18 @@ def _compound_parts(word: str, known) -> tuple[str, ...]:
     return ()
 
 
+_MONTHS = [(name, name[:3]) if name != "september" else (name, "sep", "sept") for name in (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december")]
+
+
+def _month(word: str) -> int:
+    """1–12 for an English month name or its abbreviation (Feb, Feb., Sept), else 0 (question words
+    arrive lowercased; "may" is a stop word, so the month May is not bridged)."""
+    w = word.lower().rstrip(".")
+    return next((i for i, forms in enumerate(_MONTHS, 1) if w in forms), 0)
+
+
 def query_terms(text: str, english_targets: bool = False, pivot: bool = False, known=None) -> list[dict[str, str]]:
     """The question as terms, each a set of interchangeable tokens with how each was found.
 
@@ -250,7 +280,9 @@ def query_terms(text: str, english_targets: bool = False, pivot: bool = False, k
     With ``english_targets`` (the corpus has English sentences), a Korean or Japanese word also gets
     the English words the lexicon glosses it with ("reverse", :func:`english_of`). With ``pivot``, a
     Korean word also gets the Japanese words that share an English gloss with it, and a Japanese word
-    their Korean readings ("pivot", :func:`pivot_of`).
+    their Korean readings ("pivot", :func:`pivot_of`), and an English word none of whose translations
+    ``known`` (the index's vocabulary) holds, the kanji words one gloss away (:func:`english_synonyms`).
+    An English month is also its number, as Korean and Japanese tokens write it (February → 2).
     Key ``""`` holds the language the word was written in.
     """
     keys: list[tuple[str, str]] = []
@@ -268,10 +300,21 @@ def query_terms(text: str, english_targets: bool = False, pivot: bool = False, k
                 term[w] = "exact"
                 for k in latin_keys(w):
                     term.setdefault(k, "name")
+            month = _month(words[0]) if len(words) == 1 else 0
+            if month:
+                # Korean and Japanese write a month as its number (2월, 2月: the tokens 2 and 月), which
+                # JMdict's 2月 never matches; an English text may abbreviate it (Feb.)
+                term.setdefault(str(month), "strong")
+                for form in _MONTHS[month - 1]:
+                    term.setdefault(form, "strong")
             for jp, reading in alts.items():
                 term.setdefault(jp.lower(), "strong")
                 if reading:
                     term.setdefault(reading, "strong")
+            if pivot and known is not None and len(words) == 1 and not any(known(jp.lower()) or known(r) for jp, r in alts.items()):
+                for other, reading in english_synonyms(alts).items():
+                    term.setdefault(other, "pivot")
+                    term.setdefault(reading, "pivot")
             terms.append(term)
         english.clear()
 

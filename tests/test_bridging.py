@@ -195,3 +195,30 @@ def test_a_solid_korean_compound_splits_into_words_the_index_knows():
     assert "태평양" in index_tokens("インド太平洋の平和を確認した。", "ja")
     assert not [t for t in query_terms("인도태평양에서 확인했어?", known={"인도"}.__contains__) if "태평양" in t]
     assert len(query_terms("인도태평양에서 확인했어?")) == len(query_terms("인도태평양에서 확인했어?", known=set().__contains__))
+
+
+def test_an_english_month_meets_the_number_korean_and_japanese_write_it_with():
+    """2월 and 2月 index as the number 2 (Kiwi drops 월, Sudachi splits 2 / 月), which JMdict's 2月 never
+    matches: an English month name or abbreviation is the number too, and each of its English forms."""
+    feb = next(t for t in query_terms("What was agreed in February 2025?") if "february" in t)
+    assert feb["2"] == "strong" and "feb" in feb
+    assert "2" in index_tokens("2025년 2월 7일 정상회담", "ko") and "2" in index_tokens("2025年2月7日の首脳会談", "ja")
+    sept = next(t for t in query_terms("Sept. 9") if "sept" in t or "sept." in t)
+    assert "9" in sept and "september" in sept
+    assert not [t for t in query_terms("They may meet again") if "5" in t]  # "may" stays a stop word
+    assert not [t for t in query_terms("How did the talks end?") if any(k.isdigit() for k in t)]
+
+
+def test_an_english_word_whose_translations_the_corpus_lacks_reaches_a_synonym_one_gloss_away():
+    """complaint → 不平 → dissatisfaction → 不満: JMdict glosses 不満 only with a later sense of *complaint*.
+    Only for a word none of whose direct translations the corpus (``known``) holds (a found one is
+    evidence enough, and the extra alternatives only dilute its idf), and only with ``pivot``."""
+    def term(known, pivot=True):
+        return next(t for t in query_terms("What was the complaint?", pivot=pivot, known=known) if "complaint" in t)
+
+    gap = term(set().__contains__)
+    assert gap.get("不満") == "pivot" and gap.get("불만") == "pivot" and gap["不平"] == "strong"
+    assert "不満" not in term({"苦情"}.__contains__)  # a direct translation is in the corpus
+    assert "不満" not in term(set().__contains__, pivot=False)
+    assert "不満" not in term(None)  # no vocabulary to tell a gap by
+    assert "不満" in index_tokens("「日本は我々を守らない」と不満を示した。", "ja")
