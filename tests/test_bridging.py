@@ -222,3 +222,16 @@ def test_an_english_word_whose_translations_the_corpus_lacks_reaches_a_synonym_o
     assert "不満" not in term(set().__contains__, pivot=False)
     assert "不満" not in term(None)  # no vocabulary to tell a gap by
     assert "不満" in index_tokens("「日本は我々を守らない」と不満を示した。", "ja")
+
+
+def test_an_english_complaint_question_reaches_the_japanese_fuman_sentence(seed_index):
+    """The seeds hold none of complaint's direct translations (苦情, 文句, 不平 …) but do hold 不満: the
+    sentence 「日本は我々を守らない」と不満を示した gets keyword evidence through the synonym one gloss away,
+    and loses it with ``pivot`` off."""
+    question = "What was Trump's complaint about the alliance?"
+    rows = [i for i, u in enumerate(seed_index.catalog.units) if "守らない" in u.text and "不満" in u.text]
+    assert rows
+    _, signals = seed_index.unit_scores(question)
+    off = dataclasses.replace(seed_index, weights=dataclasses.replace(seed_index.weights, pivot=0.0))
+    _, without = off.unit_scores(question)
+    assert all(signals["keyword"][i] > without["keyword"][i] for i in rows)
