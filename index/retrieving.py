@@ -75,11 +75,9 @@ class Index:
         t1 = time.perf_counter()
         dense = np.full(n, np.nan, dtype=np.float32)
         for lang, count in cat.lang_counts.items():  # top candidates of every language, so each can compete
-            hits = self.store.similarity_search_by_vector_with_relevance_scores(
-                qvec.tolist(), k=min(w.dense_candidates, count), filter={"lang": lang}
-            )
-            for doc, dist in hits:  # cosine distance
-                row = cat.chroma_to_unit.get(doc.id)
+            hits = self.store.nearest(qvec.tolist(), k=min(w.dense_candidates, count), where={"lang": lang})
+            for unit_id, dist in hits:  # cosine distance
+                row = cat.chroma_to_unit.get(unit_id)
                 if row is not None:
                     dense[row] = 1.0 - dist
         candidates = ~np.isnan(dense)
