@@ -287,7 +287,7 @@ def open_chatbot(settings: Settings, *, build_if_missing: bool = True, progress:
         if announce:
             docs = ", ".join(str(p) for p in settings.docs)
             announce(f"No index yet in {settings.index_dir}: indexing {docs} once (the five seed articles take about "
-                     "30 s on two cores); later questions start at once.")
+                     "45 s on two idle cores); later questions start at once.")
         report = run_index(settings, progress=progress)
         if announce:
             announce(report.summary())
