@@ -135,17 +135,10 @@ class Index:
             fused = np.where(mine, more, fused)
             signals = {name: np.where(mine, more_signals[name], v) for name, v in signals.items()}
         cat = self.catalog
-        by_passage: dict[str, list[int]] = {}
-        for row in np.argsort(-fused):
-            by_passage.setdefault(cat.units[row].passage_id, []).append(int(row))
-        ranked = []
-        for pid, rows in by_passage.items():
-            best = fused[rows[0]]
-            second = fused[rows[1]] if len(rows) > 1 else best - 1.0
-            ranked.append((best + self.weights.second_unit * max(second - best + 1.0, 0.0), pid, rows))
-        ranked.sort(key=lambda t: -t[0])
+        order, numbers, ranked, scores = rank_passages(fused, cat.unit_passage, self.weights.second_unit)
         out = []
-        for score, pid, rows in ranked[:k]:
+        for number in ranked[:k]:
+            pid, rows, score = cat.passage_ids[number], order[numbers == number].tolist(), scores[number]
             units = [
                 UnitHit(
                     unit_id=cat.units[r].id,
@@ -163,6 +156,30 @@ class Index:
         if timings is not None:
             timings["retrieve"] = (time.perf_counter() - t0) * 1e3
         return out
+
+
+def rank_passages(fused: np.ndarray, unit_passage: np.ndarray, second_unit: float):
+    """Units best first (``order``, and their passage numbers), and passage numbers ranked by their score: the
+    best unit plus ``second_unit`` × how close the second best comes (within 1), ties in the order of their
+    best units; ``scores`` is indexed by passage number. In numpy, not a loop over every sentence: that loop
+    was 16 ms of a question at 10× the seeds and grew with the corpus."""
+    order = np.argsort(-fused)
+    numbers = unit_passage[order]
+    _, first = np.unique(numbers, return_index=True)  # where each passage's best unit stands in ``order``
+    best = np.full(int(unit_passage.max()) + 1 if len(unit_passage) else 0, -np.inf, dtype=fused.dtype)
+    best[numbers[first]] = fused[order[first]]
+    second = best - 1.0
+    rest = np.ones(len(order), dtype=bool)
+    rest[first] = False
+    rest_numbers, rest_rows = numbers[rest], order[rest]
+    _, second_first = np.unique(rest_numbers, return_index=True)
+    second[rest_numbers[second_first]] = fused[rest_rows[second_first]]
+    score = best + second_unit * np.maximum(second - best + 1.0, 0.0)
+    present = numbers[first]
+    position = np.empty_like(best, dtype=np.int64)
+    position[present] = first
+    ranked = present[np.lexsort((position[present], -score[present]))]
+    return order, numbers, ranked, score
 
 
 def keyword_scores(cat: Catalog, terms: list[dict[str, str]], w: Weights) -> np.ndarray:

@@ -237,6 +237,8 @@ class Catalog:
     unit_index: dict[str, int] = field(default_factory=dict, repr=False)
     chroma_to_unit: dict[str, int] = field(default_factory=dict, repr=False)
     unit_langs: Any = field(default=None, repr=False)  # numpy array of unit languages
+    unit_passage: Any = field(default=None, repr=False)  # numpy array: unit row -> its passage's number
+    passage_ids: list[str] = field(default_factory=list, repr=False)  # passage number -> passage id
     lang_counts: dict[str, int] = field(default_factory=dict, repr=False)
     bm25: Any = field(default=None, repr=False)
     postings: dict[str, Any] = field(default_factory=dict, repr=False)  # token -> unit rows containing it
@@ -252,6 +254,9 @@ class Catalog:
             for p in rec.passages:
                 self.passages[p.id] = p
         self.unit_langs = np.array([u.lang for u in self.units])
+        number: dict[str, int] = {}
+        self.unit_passage = np.array([number.setdefault(u.passage_id, len(number)) for u in self.units], dtype=np.int64)
+        self.passage_ids = list(number)
         self.lang_counts = dict(Counter(u.lang for u in self.units))
         return self
 

@@ -1,6 +1,7 @@
 """Cross-lingual retrieval on the real seeds: English, Korean and Japanese questions find the right passage."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from index.retrieving import HybridRetriever
@@ -82,3 +83,18 @@ def test_keyword_evidence_weighs_more_on_sentences_in_another_language(seed_inde
     english, _ = seed_index.unit_scores("What did Ishiba give Trump?")
     english1, _ = flat.unit_scores("What did Ishiba give Trump?")
     assert np.allclose(english, english1, atol=1e-5)
+
+
+def test_passages_rank_by_their_best_sentence_plus_half_of_how_close_the_second_comes_ties_by_the_best():
+    from index.retrieving import rank_passages
+
+    unit_passage = np.array([0, 0, 1, 1, 1, 2, 3])
+    fused = np.array([2.0, 1.8, 2.0, 0.5, 0.4, 1.9, 2.0], dtype=np.float32)
+    order, numbers, ranked, scores = rank_passages(fused, unit_passage, 0.5)
+    # passage 0: 2.0 + 0.5 × (1.8 − 2.0 + 1) = 2.4; passage 1: 2.0 + 0.5 × max(0.5 − 2.0 + 1, 0) = 2.0;
+    # passage 2: one sentence, 1.9; passage 3: 2.0, tied with passage 1, after it because its best unit sorts later
+    assert np.allclose(scores, [2.4, 2.0, 1.9, 2.0])
+    assert ranked.tolist()[0] == 0 and set(ranked.tolist()[1:3]) == {1, 3} and ranked.tolist()[3] == 2
+    first_of = {n: list(order).index(next(r for r in order if unit_passage[r] == n)) for n in (1, 3)}
+    assert ranked.tolist()[1:3] == sorted((1, 3), key=first_of.get)
+    assert order[numbers == 1].tolist() == [2, 3, 4]  # a passage's sentences, best first
