@@ -27,6 +27,7 @@ from index.tokenizing import (  # noqa: F401  (the key functions are part of thi
     _KANJI_WORD,
     _analyse,
     _reading,
+    english_loan_keys,
     hangul_keys,
     hangul_to_romaji,
     kana_keys,
@@ -300,6 +301,8 @@ def query_terms(text: str, english_targets: bool = False, pivot: bool = False, k
                 term[w] = "exact"
                 for k in latin_keys(w):
                     term.setdefault(k, "name")
+                for k in english_loan_keys(w):
+                    term.setdefault(k, "loan")
             month = _month(words[0]) if len(words) == 1 else 0
             if month:
                 # Korean and Japanese write a month as its number (2월, 2月: the tokens 2 and 月), which
@@ -328,7 +331,7 @@ def query_terms(text: str, english_targets: bool = False, pivot: bool = False, k
         if reading:
             term[reading] = "reading"
         for k in names.get(token, []):
-            term.setdefault(k, "name")
+            term.setdefault(k, "loan" if k.startswith("≈") else "name")
         if english_targets:
             for key in english_of(token, run_lang):
                 for form in (key, *_inflections(key)):

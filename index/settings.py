@@ -51,6 +51,7 @@ class RetrievalWeights:
     exact: float = 1.0
     reading: float = 1.0  # Sino-Korean reading of a kanji word: 関税 → 관세
     name: float = 1.0  # phonetic key of a name: Ishiba / 石破 / 이시바 → ~isipa
+    loan: float = 1.0  # consonants of a loanword and its source: recall / リコール / 리콜 → ≈rkr
     strong: float = 1.0  # JMdict translation of an English word (frequent entry, main sense)
     reverse: float = 1.0  # English gloss of a Japanese word, or of the kanji word a Korean word reads as: 予約 → booking
     pivot: float = 0.5  # Korean ↔ Japanese through a shared English gloss: 정상 → 頂上 → top → 首脳

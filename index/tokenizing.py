@@ -11,6 +11,9 @@ In the index (:func:`index_tokens`), proper nouns (Kiwi's NNP, Sudachi's 固有�
 also get phonetic key tokens (``~isipa`` for 이시바 and 石破, read イシバ), after the words, so a name
 matches in whatever script the question writes it (index/bridging.py groups a question's tokens with
 these keys, their readings and, for English words, dictionary translations).
+Loanwords, which are not names, get a coarser key of their own: English words of four letters or more,
+katakana words and Korean nouns carry the consonants of their sound (``≈rkr`` for recall, リコール and
+리콜), so a Japanese question about a ケトル meets an English note about a kettle.
 
 Both analysers load on first use (kiwipiepy about a second); :func:`warm_up` loads them ahead of time.
 """
@@ -133,6 +136,8 @@ def _ko(text: str, keys: list[tuple[str, str]] | None = None) -> list[str]:
             out.append(tok.form.lower())
             if tag == "NNP" and keys is not None:
                 keys += [(out[-1], k) for part in tok.form.split() for k in hangul_keys(part)]
+            if tag in ("NNP", "NNG") and keys is not None and len(tok.form) >= 2:
+                keys += [(out[-1], k) for k in loan_keys(hangul_to_romaji(tok.form))]
         elif tag in _KO_PREDICATES:
             lemma = tok.lemma or tok.form + "다"
             if lemma not in _KO_STOP:
@@ -164,13 +169,15 @@ def _ja(text: str, keys: list[tuple[str, str]] | None = None) -> list[str]:
                 for p in parts if len(parts) > 1 else [m]:
                     if p.part_of_speech()[1] == "固有名詞" or _KATAKANA_WORD.match(p.surface()):
                         part_keys = kana_keys(p.reading_form())
+                        if _KATAKANA_WORD.match(p.surface()):
+                            part_keys += loan_keys(kana_to_romaji(p.reading_form()))
                         keys += [(word, k) for k in part_keys]
                         if len(parts) > 1:  # the part is a query term of its own (トランプ in トランプ大統領): it gets them too
                             keys += [(p.normalized_form().lower(), k) for k in part_keys]
     return out
 
 
-def _en(text: str) -> list[str]:
+def _en(text: str, keys: list[tuple[str, str]] | None = None) -> list[str]:
     out = []
     for w in _EN_WORD.findall(text):
         w = w.lower().replace("’", "'")
@@ -179,6 +186,8 @@ def _en(text: str) -> list[str]:
         w = w.replace(".", "") if re.fullmatch(r"(?:[a-z]\.){2,}", w) else w
         if w and w not in _EN_STOP:
             out.append(w)
+            if keys is not None:
+                keys += [(w, k) for k in english_loan_keys(w)]
     return out
 
 
@@ -201,7 +210,7 @@ def _analyse(text: str, lang: str | None, keys: list[tuple[str, str]]) -> list[t
     text = unicodedata.normalize("NFKC", text)
     out: list[tuple[str, str]] = []
     for run_lang, run in script_runs(text, lang):
-        toks = _en(run) if run_lang == "en" else (_ko if run_lang == "ko" else _ja)(run, keys)
+        toks = _en(run, keys) if run_lang == "en" else (_ko if run_lang == "ko" else _ja)(run, keys)
         out += [(run_lang, t) for t in toks if _WORDLIKE.search(t)]
     return out
 
@@ -341,6 +350,30 @@ def phonetic_keys(romaji: str) -> list[str]:
     if len(skeleton) >= 3:
         keys.append("~~" + skeleton)
     return keys
+
+
+def loan_keys(romaji: str) -> list[str]:
+    """The loanword key of a word: ``≈`` + the consonants of its lossy romaji (recall, リコール and 리콜 all
+    give ``≈rkr``; kettle and ケトル ``≈ktr``). Apart from the name keys (``~``), because Korean common
+    nouns get it too and over a whole vocabulary consonants collide (Melania and 마련 are both m-r-n):
+    what a loanword key matches never decides whether a name is known."""
+    skeleton = re.sub(r"(.)\1+", r"\1", re.sub(r"[aeiouy]", "", _normalise(romaji)))
+    return ["≈" + skeleton] if len(skeleton) >= 3 else []
+
+
+_EN_SUFFIX = re.compile(r"(ing|ed|es|s)$")
+
+
+_SILENT_R = re.compile(r"(?<=[aeiou])r(?=[^aeiouy]|$)")
+
+
+def english_loan_keys(word: str) -> list[str]:
+    """The loanword key of an English word of four letters or more, a long one without its inflection
+    (recalling → recall, the form that リコール and 리콜 transcribe), and without the r that Japanese and
+    Korean write as a long vowel (sticker = ステッカー = 스티커, membership = メンバーシップ)."""
+    if len(word) < 4 or not word.isalpha():
+        return []
+    return loan_keys(_latin_to_romaji(_SILENT_R.sub("", _EN_SUFFIX.sub("", word) if len(word) > 6 else word)))
 
 
 def latin_keys(word: str) -> list[str]:

@@ -45,11 +45,43 @@ def test_names_in_kanji_get_keys_from_sudachi_readings_and_korean_proper_nouns_f
     assert set(latin_keys("Ishiba")) & set(ja)
 
 
-def test_keys_come_after_the_words_in_the_index_only_and_common_words_get_none():
+def test_keys_come_after_the_words_in_the_index_only_and_common_words_get_no_name_key():
     tokens = index_tokens("이시바 총리는 선물을 주었다.")
-    assert tokens[0] == "이시바" and tokens[-1] == "~isipa"
-    assert "~isipa" not in tokenize("이시바 총리는 선물을 주었다.")  # other callers see words only
-    assert not [t for t in index_tokens("大統領が会談で関税を議論した。") if t.startswith("~")]
+    words = tokenize("이시바 총리는 선물을 주었다.")
+    assert tokens[: len(words)] == words and "~isipa" not in words  # other callers see words only
+    keys = tokens[len(words) :]
+    assert keys and all(k[0] in "~≈" for k in keys) and "~isipa" in keys
+    assert [k for k in keys if k.startswith("~")] == ["~isipa"]  # 총리, 선물: loanword keys at most, never a name's
+    assert not [t for t in index_tokens("大統領が会談で関税を議論した。") if t[0] in "~≈"]
+
+
+@pytest.mark.parametrize(
+    "english, katakana, hangul",
+    [("recall", "リコール", "리콜"), ("kettle", "ケトル", "케틀"), ("laboratory", "ラボラトリー", "래버러토리"), ("sticker", "ステッカー", "스티커"),
+     ("membership", "メンバーシップ", "멤버십")],
+)
+def test_a_loanword_and_its_english_source_share_a_key_in_the_index(english, katakana, hangul):
+    """Loanwords are not names, so they had no key: a Japanese question about a ケトル found nothing in an
+    English note about a kettle. Now English words, katakana words and Korean nouns carry the consonants
+    of their sound (``≈``), kept apart from the name keys (``~``) that decide whether a name is known."""
+    en, ja, ko = ({t for t in index_tokens(w) if t.startswith("≈")} for w in (english, katakana, hangul))
+    assert en & ja and en & ko, (en, ja, ko)
+    assert not {t for t in index_tokens(english) if t.startswith("~")}
+
+
+def test_an_inflected_english_word_keys_as_its_stem_and_short_words_get_no_key():
+    recalling = {t for t in index_tokens("The company is recalling the kettles.") if t.startswith("≈")}
+    assert {"≈rkr", "≈ktr"} <= recalling
+    assert not [t for t in index_tokens("It is in the box.") if t[0] in "~≈"]
+
+
+def test_a_japanese_question_about_a_kettle_reaches_the_english_recall_note(tmp_path):
+    """A katakana question word meets the English sentence through the loanword key alone."""
+    from index.bridging import query_terms as terms
+
+    found = [alt for term in terms("ケトルのリコールはいつですか？") for alt, kind in term.items() if kind == "loan"]
+    note = set(index_tokens("BrightHome is recalling the KT-200 electric kettle."))
+    assert {"≈ktr", "≈rkr"} <= set(found) & note
 
 
 @pytest.mark.parametrize(
@@ -94,7 +126,7 @@ def test_an_english_word_the_corpus_lacks_adds_nothing(seed_index):
 
 
 def test_without_the_bridge_an_english_question_has_no_keyword_evidence_on_korean_text(seed_index):
-    off = dataclasses.replace(seed_index, weights=dataclasses.replace(seed_index.weights, name=0.0, strong=0.0))
+    off = dataclasses.replace(seed_index, weights=dataclasses.replace(seed_index.weights, name=0.0, strong=0.0, loan=0.0))
     _, signals = off.unit_scores("What did Ishiba give Trump?")
     units = seed_index.catalog.units
     assert all(kw == 0.0 for u, kw in zip(units, signals["keyword"]) if u.lang == "ko")

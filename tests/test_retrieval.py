@@ -32,7 +32,7 @@ def test_english_words_add_no_keyword_evidence_to_korean_text(seed_index):
     unless a dictionary bridges the words (index/bridging.py, tests/test_bridging.py); here the bridge is off."""
     import dataclasses
 
-    off = dataclasses.replace(seed_index, weights=dataclasses.replace(seed_index.weights, name=0.0, strong=0.0))
+    off = dataclasses.replace(seed_index, weights=dataclasses.replace(seed_index.weights, name=0.0, strong=0.0, loan=0.0))
     _, signals = off.unit_scores("What did Ishiba give Trump?")
     for unit, kw in zip(seed_index.catalog.units, signals["keyword"]):
         if unit.lang in ("ko", "ja"):
