@@ -259,6 +259,7 @@ def chat(settings: Settings) -> None:
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="replace")
     bot = _chatbot(settings)
+    bot.warm_up()  # before the prompt, so the first answer is as quick as the rest
     history: list[dict[str, str]] = []
     last = None
     click.echo("Ask about the documents. /reset, /sources, /quit (or Ctrl-D).")

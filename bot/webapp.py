@@ -688,7 +688,7 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth=N
     try:
         say(f"Opening the index at {settings.index_dir} …")
         chatbot = open_chatbot(settings, progress=progress)
-        chatbot.index  # load the embedding model now, not on the first question
+        chatbot.warm_up()  # the embedding model, tokenizers and lexicon now, not on the first question
     except BotError as exc:  # the page still opens and shows the message; uploads can create the index
         say(f"Warning: {exc}", warning=True)
         chatbot = None

@@ -161,3 +161,30 @@ def test_fake_llm_translates_the_question_for_retrieval(seed_settings, seed_inde
 
     # Korean sentences are scored with the Korean translation: the helmet passage moves up
     assert helmet_rank(result.retrieved) < helmet_rank(seed_index.search(question, k=10))
+
+
+def test_warm_up_loads_the_tokenizers_and_the_lexicon_in_a_fresh_process(seed_settings):
+    """`bot serve` and `bot chat` warm up before the first question, which otherwise waited for Kiwi and the
+    backwards lexicon (2.3-2.8 s measured; README, 'Web UI'). In a fresh process: nothing loaded before, all after."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from bot.chain import Chatbot; from index.settings import Settings\n"
+        "import index.tokenizing as t, index.bridging as b\n"
+        "bot = Chatbot(Settings.load(env={}, index_dir=Path(sys.argv[1])))\n"
+        "before = (t._kiwi, t._sudachi_dict, b._reverse_maps)\n"
+        "bot.warm_up()\n"
+        "print(all(x is None for x in before), all(x is not None for x in (t._kiwi, t._sudachi_dict, b._reverse_maps)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(seed_settings.index_dir)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "True"]
+
+
+def test_fake_llm_is_never_called_by_warm_up(seed_settings, seed_index):
+    model = FakeListChatModel(responses=["should not be said"])
+    bot = Chatbot(seed_settings, index=seed_index, chat_model=model)
+    bot.warm_up()
+    assert model.i == 0  # the fake's next-response cursor: untouched
