@@ -276,7 +276,7 @@ def _month(word: str) -> int:
     return next((i for i, forms in enumerate(_MONTHS, 1) if w in forms), 0)
 
 
-def query_terms(text: str, english_targets: bool = False, pivot: bool = False, known=None) -> list[dict[str, str]]:
+def query_terms(text: str, english_targets: bool = False, pivot: bool = False, known=None, compounds: bool = True) -> list[dict[str, str]]:
     """The question as terms, each a set of interchangeable tokens with how each was found.
 
     A term is one query word: its own token ("exact"), the Sino-Korean reading of a kanji word
@@ -289,7 +289,8 @@ def query_terms(text: str, english_targets: bool = False, pivot: bool = False, k
     their Korean readings ("pivot", :func:`pivot_of`), and an English word none of whose translations
     ``known`` (the index's vocabulary) holds, the kanji words one gloss away (:func:`english_synonyms`).
     An English month is also its number, as Korean and Japanese tokens write it (February → 2).
-    Key ``""`` holds the language the word was written in.
+    With ``compounds`` and ``known``, a solid Korean compound also gives the two words of it the index
+    knows, as terms of their own (:func:`_compound_parts`). Key ``""`` holds the language the word was written in.
     """
     keys: list[tuple[str, str]] = []
     analysed = _analyse(text, None, keys)
@@ -345,7 +346,7 @@ def query_terms(text: str, english_targets: bool = False, pivot: bool = False, k
             for other in pivot_of(token, run_lang):
                 term.setdefault(other, "pivot")
         terms.append(term)
-        if known is not None and run_lang == "ko":
+        if compounds and known is not None and run_lang == "ko":
             for part in _compound_parts(token, known):
                 terms.append({"": run_lang, part: "exact"})
     flush()

@@ -91,7 +91,7 @@ class Index:
         t3 = time.perf_counter()
 
         terms = query_terms(query, english_targets=bool(cat.lang_counts.get("en")) and w.reverse > 0, pivot=w.pivot > 0,
-                            known=cat.idf.__contains__ if w.compounds else None)
+                            known=cat.idf.__contains__, compounds=w.compounds)
         keyword = keyword_scores(cat, terms, w)
         english = bool(terms) and all(t.get("") == "en" for t in terms)
         if english:  # an English question: all its keyword evidence is bridged, weighted by ``bridge`` instead

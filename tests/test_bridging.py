@@ -267,3 +267,12 @@ def test_an_english_complaint_question_reaches_the_japanese_fuman_sentence(seed_
     off = dataclasses.replace(seed_index, weights=dataclasses.replace(seed_index.weights, pivot=0.0))
     _, without = off.unit_scores(question)
     assert all(signals["keyword"][i] > without["keyword"][i] for i in rows)
+
+
+def test_switching_compound_splits_off_keeps_the_synonyms_of_english_gaps():
+    """One flag, one feature: `compounds` off no longer also turned off the synonyms one gloss away."""
+    vocabulary = {"不満", "인도", "태평양"}
+    complaint = next(t for t in query_terms("What was the complaint?", pivot=True, known=vocabulary.__contains__, compounds=False) if "complaint" in t)
+    assert "不満" in complaint
+    assert len(query_terms("인도태평양에서 확인했어?", known=vocabulary.__contains__, compounds=False)) == len(query_terms("인도태평양에서 확인했어?"))
+    assert len(query_terms("인도태평양에서 확인했어?", known=vocabulary.__contains__)) > len(query_terms("인도태평양에서 확인했어?"))
