@@ -257,6 +257,19 @@ _EN_NOT_NAMES = {"The", "A", "An", "In", "On", "At", "It", "He", "She", "They", 
                  "Minister", "Prime", "Secretary", "Mr", "Ms", "Mrs", "Dr"}
 
 
+def _en_names(text: str) -> list[tuple[int, str]]:
+    """Capitalised runs of an English text with the titles and function words before them cut off: "Prime
+    Minister Sanae Takaichi" is the name Sanae Takaichi (the whole run used to be dropped for its "Prime")."""
+    out = []
+    for m in _EN_NAME.finditer(text):
+        words = m.group(1).split()
+        while words and words[0] in _EN_NOT_NAMES:
+            words.pop(0)
+        if words:
+            out.append((m.start(), " ".join(words)))
+    return out
+
+
 # An English name is a place after "in/at/near/from/to" ("the Naval Base in Yokosuka") or when it ends in a
 # place noun ("Osaka Expo", "State Guest House"); any other name is a person's or an organisation's.
 _EN_PLACE_BEFORE = {"in", "at", "near", "from", "to", "visited", "across", "toward", "towards"}
@@ -307,9 +320,8 @@ def proper_nouns(text: str, kind: str = "person") -> list[str]:
             if (kind == "place") == (fine == "地名"):
                 names.append(form)
         elif tag == "en":
-            for m in _EN_NAME.finditer(form):
-                word = m.group(1)
-                if word.split()[0] not in _EN_NOT_NAMES and (kind == "place") == _en_place(form, m.start(), word):
+            for start, word in _en_names(form):
+                if (kind == "place") == _en_place(form, start, word):
                     names.append(word)
     if kind == "place":
         names += re.findall(r"[가-힣]{2,}(?:현|기지|궁)|[\u4e00-\u9fff]{1,4}(?:県|基地|宮)", text)
@@ -327,7 +339,7 @@ def question_names(question: str) -> list[str]:
         if tag == "固有名詞" and fine in ("人名", "地名") and len(form) >= 2:
             names.append(form)
         elif tag == "en":
-            names += [m.group(1) for m in _EN_NAME.finditer(form) if m.group(1).split()[0] not in _EN_NOT_NAMES]
+            names += [word for _, word in _en_names(form)]
     return list(dict.fromkeys(names))
 
 

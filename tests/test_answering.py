@@ -6,7 +6,18 @@ from __future__ import annotations
 
 import pytest
 
-from bot.questions import answer_type, asked_unit, carries, content_words, is_follow_up, near_duplicate, proper_nouns, sentence_kind, vague_date
+from bot.questions import (
+    answer_type,
+    asked_unit,
+    carries,
+    content_words,
+    is_follow_up,
+    near_duplicate,
+    proper_nouns,
+    question_names,
+    sentence_kind,
+    vague_date,
+)
 
 HELMET = "사무라이 투구"
 
@@ -117,6 +128,14 @@ def test_an_english_name_is_a_place_after_in_or_at_and_a_person_otherwise():
     assert "Yokosuka" in proper_nouns(text, "place") and "Yokosuka" not in proper_nouns(text, "person")
     assert "Donald Trump" in proper_nouns(text, "person") and "Donald Trump" not in proper_nouns(text, "place")
     assert not carries("Sanae Takaichi and Donald Trump shook hands.", "place", "Which base did they visit?")
+
+
+def test_an_english_name_after_its_title_is_still_a_name():
+    """"Prime Minister Sanae Takaichi" used to be dropped whole for its first word, "Prime"."""
+    text = "Japan's Prime Minister Sanae Takaichi and U.S. President Donald Trump held their first summit."
+    assert proper_nouns(text, "person") == ["Sanae Takaichi", "Donald Trump"]
+    assert carries(text, "person", "Who met Trump in Tokyo?")
+    assert "Sanae Takaichi" in question_names("What did Prime Minister Sanae Takaichi say?")
 
 
 @pytest.mark.parametrize(
