@@ -16,6 +16,13 @@ ROOT = LEXICON.parents[2]
 HELMET = "사무라이 투구"
 
 
+def gains_keyword_only_with(index, question: str, rows: list[int], **off: float) -> bool:
+    """Do these sentences get more keyword evidence for ``question`` than with the weights ``off`` set?"""
+    _, signals = index.unit_scores(question)
+    _, without = dataclasses.replace(index, weights=dataclasses.replace(index.weights, **off)).unit_scores(question)
+    return all(signals["keyword"][i] > without["keyword"][i] for i in rows)
+
+
 @pytest.mark.parametrize(
     "latin, kana, hangul",
     [
@@ -202,11 +209,7 @@ def test_a_korean_summit_question_reaches_japanese_shunou_kaidan_sentences(seed_
     """정상회담 in a Korean question gets keyword evidence on the Japanese 首脳会談 sentences, through the pivot only."""
     question = "미국과 북한의 정상회담은 무엇을 정체시켰어?"
     rows = [i for i, u in enumerate(seed_index.catalog.units) if u.lang == "ja" and "首脳会談" in u.text]
-    assert rows
-    _, signals = seed_index.unit_scores(question)
-    off = dataclasses.replace(seed_index, weights=dataclasses.replace(seed_index.weights, pivot=0.0))
-    _, without = off.unit_scores(question)
-    assert all(signals["keyword"][i] > without["keyword"][i] for i in rows)
+    assert rows and gains_keyword_only_with(seed_index, question, rows, pivot=0.0)
 
 
 def test_a_name_inside_a_japanese_compound_keys_its_own_term_too():
@@ -262,11 +265,7 @@ def test_an_english_complaint_question_reaches_the_japanese_fuman_sentence(seed_
     and loses it with ``pivot`` off."""
     question = "What was Trump's complaint about the alliance?"
     rows = [i for i, u in enumerate(seed_index.catalog.units) if "守らない" in u.text and "不満" in u.text]
-    assert rows
-    _, signals = seed_index.unit_scores(question)
-    off = dataclasses.replace(seed_index, weights=dataclasses.replace(seed_index.weights, pivot=0.0))
-    _, without = off.unit_scores(question)
-    assert all(signals["keyword"][i] > without["keyword"][i] for i in rows)
+    assert rows and gains_keyword_only_with(seed_index, question, rows, pivot=0.0)
 
 
 def test_switching_compound_splits_off_keeps_the_synonyms_of_english_gaps():
