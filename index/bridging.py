@@ -12,7 +12,8 @@ Two routes, both ending in ordinary keyword tokens, so the documents themselves 
   (``~~trmp`` for Trump, トランプ and 트럼프), which survives the vowels that Japanese and Korean insert
   into foreign names. Here, question words get the same keys.
 
-The lexicon is read on the first English question (tens of milliseconds), never at start-up.
+The lexicon is read on the first English question (tens of milliseconds), or by :func:`warm_up` when `bot serve` or
+`bot chat` starts.
 """
 from __future__ import annotations
 
