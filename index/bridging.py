@@ -1,6 +1,6 @@
 """A lexical bridge from English question words to Korean and Japanese text, through real dictionaries.
 
-Two routes, both ending in ordinary keyword tokens, so the documents themselves decide what counts
+Three routes, all ending in ordinary keyword tokens, so the documents themselves decide what counts
 (a candidate that does not occur in the corpus adds nothing):
 
 - **Words**: an English word is looked up in a lexicon pruned from JMdict (``data/lexicon.tsv.gz``, built
@@ -11,6 +11,9 @@ Two routes, both ending in ordinary keyword tokens, so the documents themselves 
   石破 (read イシバ by Sudachi) and 이시바 all give ``~isipa``. A second key keeps only the consonants
   (``~~trmp`` for Trump, トランプ and 트럼프), which survives the vowels that Japanese and Korean insert
   into foreign names. Here, question words get the same keys.
+- **Loanwords**: English words, katakana words and Korean nouns carry the consonants of their sound
+  (``≈rkr`` for recall, リコール and 리콜; index/tokenizing.py ``loan_keys``), weighted ``loan``, apart from
+  the name keys so that they never make a name known.
 
 The lexicon is read on the first English question (tens of milliseconds), or by :func:`warm_up` when `bot serve` or
 `bot chat` starts.
