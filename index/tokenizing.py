@@ -346,7 +346,7 @@ def phonetic_keys(romaji: str) -> list[str]:
     keys = []
     if len(full) >= 3:
         keys.append("~" + full)
-    skeleton = re.sub(r"(.)\1+", r"\1", re.sub(r"[aeiouy]", "", full))
+    skeleton = _consonants(full)
     if len(skeleton) >= 3:
         keys.append("~~" + skeleton)
     return keys
@@ -357,8 +357,14 @@ def loan_keys(romaji: str) -> list[str]:
     give ``≈rkr``; kettle and ケトル ``≈ktr``). Apart from the name keys (``~``), because Korean common
     nouns get it too and over a whole vocabulary consonants collide (Melania and 마련 are both m-r-n):
     what a loanword key matches never decides whether a name is known."""
-    skeleton = re.sub(r"(.)\1+", r"\1", re.sub(r"[aeiouy]", "", _normalise(romaji)))
+    skeleton = _consonants(_normalise(romaji))
     return ["≈" + skeleton] if len(skeleton) >= 3 else []
+
+
+def _consonants(normalised: str) -> str:
+    """The consonants of a lossy romaji, each run once: the part of a foreign word's sound that survives the
+    vowels Japanese and Korean insert."""
+    return re.sub(r"(.)\1+", r"\1", re.sub(r"[aeiouy]", "", normalised))
 
 
 _EN_SUFFIX = re.compile(r"(ing|ed|es|s)$")
