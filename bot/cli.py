@@ -311,10 +311,10 @@ def serve(settings: Settings, host: str, port: int) -> None:
 
 
 @cli.command("eval")
-@click.option("--dataset", type=click.Path(path_type=Path, dir_okay=False), help="Score this one FAQ file (JSON lines; a docs/ folder beside it is its corpus). [default: eval/faq.jsonl as faq-dev + faq-test, and eval/userdocs]")
+@click.option("--dataset", type=click.Path(path_type=Path, dir_okay=False), help="Score this one FAQ file (JSON lines; a docs/ folder beside it is its corpus). [default: eval/faq.jsonl as faq-dev + faq-test, eval/everyday and eval/userdocs]")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("eval-out"), show_default=True, help="Folder for results.jsonl, report.json, report.md and the plot.")
 @click.option("--baseline", is_flag=True, help="Also run the LangChain tutorial pipeline (1000/200 chunks, dense k=4) and compare.")
-@click.option("--split", type=click.Choice(["dev", "test", "all"]), default="all", show_default=True, help="dev: faq-dev only (tune on this); test: faq-test and userdocs (held out); all: every set.")
+@click.option("--split", type=click.Choice(["dev", "test", "all"]), default="all", show_default=True, help="dev: faq-dev and everyday (tune on these); test: faq-test and userdocs (held out); all: every set.")
 @click.option("--from-feedback", "feedback", type=click.Path(path_type=Path, dir_okay=False), help="Instead of scoring: turn the web UI's marked answers (<index-dir>/feedback.jsonl) into candidate FAQ items in --out for review.")
 @answer_options
 @index_options
@@ -325,13 +325,13 @@ def eval_cmd(settings: Settings, dataset: Path | None, out: Path, baseline: bool
     question language and by question-language → document-language pair.
     """
     if feedback is not None:
-        from bot.evaluation.feedback import write_candidates
+        from evaluation.feedback import write_candidates
 
         done = write_candidates(feedback, out)
         click.echo(f"{done['candidates']} candidate FAQ items (thumbs up), {done['to_review']} to review (thumbs down or uncited).")
         click.echo("Wrote " + ", ".join(done["written"]))
         return
-    from bot.evaluation.running import run_eval
+    from evaluation.running import run_eval
 
     report = run_eval(settings, dataset=dataset, out_dir=out, baseline=baseline, split=split, progress=TqdmProgress())
     click.echo(report["markdown_summary"])
@@ -346,7 +346,7 @@ def eval_cmd(settings: Settings, dataset: Path | None, out: Path, baseline: bool
 @index_options
 def bench_cmd(settings: Settings, out: Path, scales: str, queries: int, server: bool) -> None:
     """Measure build time, embedding throughput, query latency, `bot ask` wall time and memory."""
-    from bot.evaluation.benchmark import run_bench
+    from evaluation.benchmark import run_bench
 
     try:
         factors = [int(x) for x in scales.split(",") if x.strip()]

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from bot.evaluation.benchmark import growth_lines, markdown_table, render_readme, run_bench, web_clients_lines
+from evaluation.benchmark import growth_lines, markdown_table, render_readme, run_bench, web_clients_lines
 from index.errors import BotError
 from index.settings import Settings
 

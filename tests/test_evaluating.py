@@ -156,7 +156,7 @@ def test_missing_dataset_says_what_to_pass(tmp_path):
 def test_split_of_is_a_fixed_hash_that_keeps_a_fact_together():
     import hashlib
 
-    from bot.evaluation.datasets import id_stem, split_of
+    from evaluation.datasets import id_stem, split_of
 
     assert id_stem("en-helmet-02") == id_stem("ko-helmet-03") == id_stem("helmet") == "helmet"
     assert id_stem("en-unans-melania-01") == "unans-melania" and id_stem("ja-g7-01") == "g7"
@@ -170,7 +170,7 @@ def test_split_of_is_a_fixed_hash_that_keeps_a_fact_together():
 
 
 def test_default_sets_are_faq_dev_faq_test_and_userdocs():
-    from bot.evaluation.datasets import DEFAULT_DATASET, USERDOCS_DATASET, load_dataset, plan_sets, split_of
+    from evaluation.datasets import DEFAULT_DATASET, USERDOCS_DATASET, load_dataset, plan_sets, split_of
 
     sets = plan_sets(None)
     assert [s.name for s in sets] == ["faq-dev", "faq-test", "userdocs"]
@@ -187,7 +187,7 @@ def test_default_sets_are_faq_dev_faq_test_and_userdocs():
 
 
 def test_eval_split_runs_one_half_of_a_dataset(seed_settings, tmp_path):
-    from bot.evaluation.datasets import split_of
+    from evaluation.datasets import split_of
 
     dataset = write_dataset(tmp_path / "faq.jsonl")
     result = run_eval_cli("--dataset", str(dataset), "--split", "dev", "--out", str(tmp_path / "out"), index_dir=seed_settings.index_dir)
@@ -260,7 +260,7 @@ def test_plot_is_drawn_without_a_plotting_library(eval_out):
 # ---------------------------------------------------------------- bench: the pure parts (timings are not tested)
 
 def test_synthetic_copies_differ_but_keep_the_sentences():
-    from bot.evaluation.benchmark import vary_text
+    from evaluation.benchmark import vary_text
 
     text = "第1段落です。二つ目の文です。三つ目!\n\nSecond paragraph has 42 apples. And 7 pears. Done?"
     assert vary_text(text, 0) == text
@@ -272,7 +272,7 @@ def test_synthetic_copies_differ_but_keep_the_sentences():
 
 
 def test_make_corpus_names_every_copy_uniquely(tmp_path):
-    from bot.evaluation.benchmark import make_corpus
+    from evaluation.benchmark import make_corpus
 
     n = make_corpus({"a.txt": "One. Two.", "b.md": "Three. Four."}, 3, tmp_path)
     names = sorted(p.name for p in tmp_path.iterdir())
@@ -280,7 +280,7 @@ def test_make_corpus_names_every_copy_uniquely(tmp_path):
 
 
 def test_bench_table_has_a_row_per_scale_and_dashes_for_gaps():
-    from bot.evaluation.benchmark import ask_line, markdown_table
+    from evaluation.benchmark import ask_line, markdown_table
 
     rows = [
         {"scale": 1, "files": 5, "sentences": 345, "passages": 88, "build_s": 12.3, "embed_units_per_s": 40.2,

@@ -191,7 +191,7 @@ def test_unanswerables_say_why(items):
 
 
 def test_split_is_balanced_in_size_and_kind(items, seeds):
-    from bot.evaluation.datasets import split_of
+    from evaluation.datasets import split_of
 
     parts = {"dev": [], "test": []}
     for it in items:
@@ -206,7 +206,7 @@ def test_split_is_balanced_in_size_and_kind(items, seeds):
 
 
 def test_follow_ups_are_on_the_side_of_the_question_they_follow(items):
-    from bot.evaluation.datasets import split_of
+    from evaluation.datasets import split_of
 
     by_question = {it["question"]: it for it in items}
     linked = 0

@@ -1,9 +1,9 @@
-"""bot.evaluation.metrics on small hand-made answers: the numbers the eval report is built from."""
+"""evaluation.metrics on small hand-made answers: the numbers the eval report is built from."""
 from __future__ import annotations
 
 import pytest
 
-from bot.evaluation.metrics import (
+from evaluation.metrics import (
     ANSWER_TYPES,
     METRICS,
     aggregate,

