@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from evaluation.machine import load_avg
+from evaluation.readme import bench_table, check_place, write_table
 from index.errors import BotError
 from index.settings import Settings
 
@@ -292,15 +293,19 @@ def run_bench(
     queries: int,
     progress: Progress | None = None,
     server: bool = True,
+    readme: Path | None = None,
 ) -> str:
     """Measure every scale (1× always, for the seed numbers), write results.json, README.md, scaling.png.
 
     ``server``: also time loading each index from a real ``chroma run`` server (started here, stopped at the end).
+    ``readme``: also write the benchmark table between that file's ``<!-- results:bench -->`` markers.
     """
     if not scales or any(s < 1 or s > 1000 for s in scales):
         raise BotError(f"Scales must be whole numbers from 1 to 1000 (got {scales}).")
     if queries < 1:
         raise BotError("--queries must be at least 1.")
+    if readme is not None:
+        check_place(readme, "bench")
     out_dir = Path(out_dir)
     partial = out_dir / ".partial"
     partial.mkdir(parents=True, exist_ok=True)
@@ -373,8 +378,11 @@ def run_bench(
     (out_dir / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     (out_dir / "README.md").write_text(render_readme(results), encoding="utf-8")
     plot_scaling(results, out_dir / "scaling.png")
-    return "\n".join([markdown_table(results["scales"]), "", ask_line(results.get("ask")), "",
-                      f"Wrote {out_dir}/results.json, {out_dir}/README.md and {out_dir}/scaling.png"])
+    wrote = f"Wrote {out_dir}/results.json, {out_dir}/README.md and {out_dir}/scaling.png"
+    if readme is not None:
+        write_table(readme, "bench", bench_table(results))
+        wrote += f", and the table in {readme}"
+    return "\n".join([markdown_table(results["scales"]), "", ask_line(results.get("ask")), "", wrote])
 
 
 # ---------------------------------------------------------------- rendering

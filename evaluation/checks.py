@@ -46,6 +46,8 @@ _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 #: A markdown table: a row of cells, then its separator row (|---|:--:|).
 _TABLE = re.compile(r"^\s*\|?[^\n]*\|[^\n]*\n\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$", re.MULTILINE)
+#: A tab-separated table: three lines in a row with the same number (one or more) of tabs between cells.
+_TSV = re.compile(r"^([^\t\n]+(?:\t[^\t\n]*)+)\n([^\t\n]+(?:\t[^\t\n]*)+)\n([^\t\n]+(?:\t[^\t\n]*)+)$", re.MULTILINE)
 
 
 def norm(text: str) -> str:
@@ -71,8 +73,10 @@ def script_lang(text: str) -> str:
 
 
 def has_table(text: str) -> bool:
-    """True if the text holds a markdown table (a row of cells followed by its ``|---|`` separator row)."""
-    return bool(_TABLE.search(text))
+    """True if the text holds a table: markdown (a row of cells, then its ``|---|`` row) or tab-separated rows."""
+    if _TABLE.search(text):
+        return True
+    return any(len({row.count("\t") for row in m.groups()}) == 1 for m in _TSV.finditer(text))
 
 
 def longest_copied(question: str, source: str) -> int:

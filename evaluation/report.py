@@ -18,6 +18,7 @@ TABLE_METRICS = (
     ("mrr", "MRR"),
     ("source_hit@1", "src@1"),
     ("answer_hit", "answer"),
+    ("wrong_document", "wrong doc"),
     ("n_citations", "cites/answer"),
     ("citation_validity", "cite valid"),
     ("latency_p50_ms", "p50 ms"),
@@ -91,6 +92,18 @@ def _table(groups: dict[str, dict], base_groups: dict[str, dict] | None, label: 
     return lines
 
 
+def curve_lines(curve: dict[str, Any] | None) -> list[str]:
+    """The refusal curve as a table: each threshold, what it would refuse of the unanswerable and answerable questions."""
+    if not curve:
+        return []
+    lines = ["| refuse below | refused unanswerable | false refusals |", "|---:|---|---|"]
+    for pt in curve["points"]:
+        mark = " (current)" if pt["current"] else ""
+        lines.append(f"| {pt['threshold']:.3f}{mark} | {pt['refused_unanswerable']}/{curve['unanswerable']} | "
+                     f"{pt['refused_answerable']}/{curve['answerable']} |")
+    return lines
+
+
 def _set_section(part: dict[str, Any]) -> list[str]:
     base = part.get("baseline")
     idx = part["index"]
@@ -118,6 +131,11 @@ def _set_section(part: dict[str, Any]) -> list[str]:
     lines += ["### Overall", "", *_table({"all": part["overall"]}, {"all": base["overall"]} if base else None, "")]
     lines += ["", "Refusals: " + _refusal_line("ours", part["refusals"])
               + (" " + _refusal_line("Baseline", base["refusals"]) if base else "")]
+    if part.get("refusal_curve"):
+        lines += ["", "### Refusal curve", "",
+                  "What each refusal threshold would refuse, from every answer's `evidence_score` (the answers are "
+                  "otherwise unchanged): the thresholds are the deciles of this set's scores and the current one. "
+                  "Choose a threshold on the dev sets only.", "", *curve_lines(part["refusal_curve"])]
     lines += ["", "### By question language", "", *_table(part["by_lang"], base["by_lang"] if base else None, "lang")]
     lines += ["", "### By question language → document language", "",
               *_table(part["by_pair"], base["by_pair"] if base else None, "pair")]
@@ -145,7 +163,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         "## Summary",
         "",
     ]
-    head = ["set", "questions", "ev@1 (95% CI)", "ev@5", "MRR", "answer (95% CI)", "refused unanswerable", "false refusals", "cites/answer"]
+    head = ["set", "questions", "ev@1 (95% CI)", "ev@5", "MRR", "answer (95% CI)", "wrong doc", "refused unanswerable",
+            "false refusals", "cites/answer"]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, part in sets.items():
         for who, src in (("", part), ("baseline: ", part.get("baseline"))):
@@ -154,6 +173,7 @@ def render_markdown(report: dict[str, Any]) -> str:
             o = src["overall"]
             lines.append("| " + " | ".join([f"{who}{name}", str(part["questions"]), _with_ci(o, "evidence_hit@1"),
                                             *(_fmt(o.get(k), k) for k in ("evidence_hit@5", "mrr")), _with_ci(o, "answer_hit"),
+                                            _fmt(o.get("wrong_document"), "wrong_document"),
                                             _ratio(src["refusals"]["refused_unanswerable"], src["refusals"]["unanswerable"]),
                                             _ratio(src["refusals"]["refused_answerable"], src["refusals"]["answerable"]),
                                             _fmt(o.get("n_citations"), "n_citations")]) + " |")
@@ -168,7 +188,12 @@ def render_markdown(report: dict[str, Any]) -> str:
         "**MRR**: mean reciprocal rank of that passage. **src@1**: the top passage comes from the item's source file.",
         "- **answer**: a non-refused answer whose text or cited quotes contain a keyword (answerable items only). "
         "**cites/answer**: mean number of citations per answer that was not a refusal. "
-        "**cite valid**: share of citations whose quote is exactly `file[start:end]`.",
+        "**cite valid**: share of citations whose quote is exactly `file[start:end]`. "
+        "**wrong doc**: among answered answerable questions, the share that quote a file not among the item's sources "
+        "(by pair: is the question's language picking the document?).",
+        "- **Refusal curve**: the extractive answerer refuses when its evidence score is below a threshold "
+        "(`AnswerWeights.refuse_below`); each row counts what another threshold would refuse, the answers given being "
+        "the same. A question with no sentence to weigh is refused at every threshold.",
         "- **refused unanswerable**: refusals among the plausible unanswerable questions (higher is better). "
         "**false refusals**: refusals among answerable ones (lower is better). They are counts, not one accuracy: "
         "a bot that never refuses would score the answerable share on 'refusal accuracy'.",
@@ -195,7 +220,8 @@ def render_markdown(report: dict[str, Any]) -> str:
 def summary_markdown(report: dict[str, Any]) -> str:
     """The lines the CLI prints: per set, main metrics overall and by pair, ours (and the baseline), and refusals."""
     keys = [("evidence_hit@1", "ev@1"), ("evidence_hit@5", "ev@5"), ("mrr", "MRR"), ("answer_hit", "answer"),
-            ("n_citations", "cites/answer"), ("citation_validity", "cite valid"), ("latency_p50_ms", "p50 ms")]
+            ("wrong_document", "wrong doc"), ("n_citations", "cites/answer"), ("citation_validity", "cite valid"),
+            ("latency_p50_ms", "p50 ms")]
     out: list[str] = []
     for name, part in report["sets"].items():
         base = part.get("baseline")
@@ -220,6 +246,8 @@ def summary_markdown(report: dict[str, Any]) -> str:
         out += [_refusal_line("Refusals, ours", part["refusals"])]
         if base:
             out += [_refusal_line("Refusals, baseline", base["refusals"])]
+        if part.get("refusal_curve"):
+            out += ["", "Refusal curve (what each threshold would refuse):", "", *curve_lines(part["refusal_curve"])]
         out += [f"warning: {w}" for w in part.get("warnings") or []] + [""]
     out += [f"note: {n}" for n in report.get("notes") or []]
     return "\n".join(out).rstrip()

@@ -1,8 +1,9 @@
 """``bot eval``: run the planned question sets through the same chain as ``bot ask``, score them, write the report.
 
 Writes ``results.jsonl`` (one line per question: its set, the full answer object and its metric row),
-``report.json`` / ``report.md`` (per set: overall, refusals as counts, by question language, by
-question→document language and by answer type) and the plot. With ``baseline=True`` the LangChain tutorial
+``report.json`` / ``report.md`` (per set: overall, refusals as counts and as a curve over the refusal threshold,
+wrong-document answers, by question language, by question→document language and by answer type) and the plot,
+and on request the README's results table (:mod:`evaluation.readme`). With ``baseline=True`` the LangChain tutorial
 pipeline (:mod:`evaluation.baseline`) answers the same questions over the same files with the same
 embedding model, and both are reported side by side. A set with its own corpus is indexed into
 ``<out>/index-<set>`` (embedded store; a re-run re-embeds only changed files).
@@ -21,6 +22,7 @@ from typing import Any, Callable
 from evaluation import metrics
 from evaluation.datasets import EvalSet, plan_sets
 from evaluation.machine import load_avg
+from evaluation.readme import check_place, eval_table, write_table
 from evaluation.report import plot_report, render_markdown, summary_markdown
 from index.errors import BotError
 from index.languages import majority_language
@@ -100,12 +102,16 @@ def run_eval(
     baseline: bool,
     split: str = "all",
     progress: Progress | None = None,
+    readme: Path | None = None,
 ) -> dict[str, Any]:
     """Answer every question of every planned set, score it, write the report files; return report.json's content.
 
     ``dataset=None`` runs faq-dev, everyday, faq-test and userdocs (as ``split`` allows); a file runs that file only.
+    ``readme``: also write the results table between its ``<!-- results:eval -->`` markers.
     """
     sets = plan_sets(dataset, split)
+    if readme is not None:
+        check_place(readme, "eval")  # before minutes of answering, not after
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -153,6 +159,9 @@ def run_eval(
     written.append(out_dir / "report.svg")
     (out_dir / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     (out_dir / "report.md").write_text(render_markdown(report), encoding="utf-8")
+    if readme is not None:
+        write_table(readme, "eval", eval_table(report))
+        written.append(Path(readme))
     report["written"] = [str(p) for p in written]
     report["markdown_summary"] = summary_markdown(report)
     return report
@@ -220,6 +229,7 @@ def _run_set(eset: EvalSet, engine: _Engine, *, baseline: bool, progress: Progre
         "document_languages": engine.doc_langs,
         "seconds": round(ours_seconds, 2),
         "refusals": metrics.refusal_counts(ours_rows),
+        "refusal_curve": metrics.refusal_curve(ours_rows, engine.settings.answering.refuse_below),
         "overall": ours["overall"],
         "by_lang": ours["by_lang"],
         "by_pair": ours["by_pair"],

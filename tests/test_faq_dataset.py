@@ -285,3 +285,14 @@ def test_canonical_question(items):
     it = next(i for i in items if i["question"] == "What did Ishiba give Trump?")
     assert it["answerable"] and "황금 사무라이 투구" in it["answer_keywords"]
     assert it["sources"] == ["003_ae09e089aea9dcdf.txt"]
+
+
+@pytest.mark.parametrize("text, table", [
+    ("| fee | amount |\n|---|---:|\n| parking | 30,000원 |", True),
+    ("Item\tPrice\nBath\t3,000円\nCut\t5,000円", True),
+    ("A line | with a bar\nand no separator row", False),
+    ("one\ttab\nthen prose", False),
+    ("- a list\n- of items", False),
+])
+def test_tables_are_recognised_in_markdown_and_tab_separated_form(text, table):
+    assert checks.has_table(text) is table
