@@ -1,6 +1,6 @@
 """Results tables written by the tools that measure them, not typed: ``bot eval --readme`` and ``bot bench --readme``.
 
-A table lives in the README between two markers, ``<!-- results:NAME -->`` and ``<!-- /results:NAME -->``;
+A table lives in the README between two marker lines, ``<!-- results:NAME -->`` and ``<!-- /results:NAME -->``;
 everything between them is replaced, nothing outside them is touched. Pure functions of report.json's and
 results.json's content, plus the one write.
 """
@@ -19,9 +19,12 @@ def markers(name: str) -> tuple[str, str]:
 
 
 def replace_between(text: str, name: str, body: str) -> str:
-    """``text`` with what stands between NAME's markers replaced by ``body``; a ValueError if they are not there once."""
+    """``text`` with what stands between NAME's markers replaced by ``body``; a ValueError if they are not there once.
+
+    A marker counts only on a line of its own, so prose that mentions it (as the README does) is left alone.
+    """
     start, end = markers(name)
-    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
+    pattern = re.compile(r"^" + re.escape(start) + r"[ \t]*$.*?^" + re.escape(end) + r"[ \t]*$", re.DOTALL | re.MULTILINE)
     if len(pattern.findall(text)) != 1:
         raise ValueError(f"expected one {start} … {end} pair")
     return pattern.sub(lambda _: f"{start}\n{body.strip()}\n{end}", text)

@@ -5,7 +5,8 @@ itself round a loop of any length.
 Every module of every package is read, recursively (``bot/web/`` too), and every import counts, also those
 inside functions (the lazy ones), read from the source with ``ast``. The one door from the runtime into
 evaluation is the CLI's ``bot eval`` / ``bot bench`` commands, which import it inside the command (lazily), so
-``bot ask`` never loads it; that door is checked to stay lazy, and a real ``bot ask`` is checked not to load it.
+``bot ask`` never loads it; that door is checked to stay lazy and in those two commands, and the modules the ask
+path imports are checked, in a fresh interpreter, to leave evaluation unloaded.
 """
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("bot", "index", "evaluation")
 RUNTIME = ("bot", "index")
-#: Modules of the runtime that may import evaluation, and only inside a function: the CLI's eval and bench commands.
-LAZY_DOORS = {"bot.cli"}
+#: Where the runtime may import evaluation, and only inside these functions: the CLI's eval and bench commands.
+LAZY_DOORS = {"bot.cli": {"eval_cmd", "bench_cmd"}}
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
 
@@ -42,50 +43,49 @@ def _package_of(name: str, path: Path) -> str:
     return name if path.name == "__init__.py" else name.rpartition(".")[0]
 
 
-def imports(name: str, path: Path, known: set[str]) -> dict[str, bool]:
-    """The known modules a file imports, each with whether some import of it is at module level (eager).
+def import_sites(name: str, path: Path, known: set[str]) -> list[tuple[str, str | None]]:
+    """``(imported module, enclosing function or None at module level)`` for every import of a known module.
 
-    ``from bot import prompts`` counts as ``bot.prompts`` when that is a module, else as ``bot``; relative
-    imports are resolved against the file's package.
+    ``from bot import prompts`` counts as ``bot.prompts`` when that is a module, else as ``bot``; ``import
+    bot.web.render`` as the deepest module that exists; relative imports are resolved against the file's package.
+    Imports in a class body or under an ``if`` run at import time, so only a function makes one lazy.
     """
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    eager_nodes = {id(n) for n in _module_level(tree)}
-    found: dict[str, bool] = {}
+    out: list[tuple[str, str | None]] = []
 
-    def add(target: str, node: ast.AST) -> None:
-        while target and target not in known:  # `import bot.web.render` → the deepest module that exists
+    def add(target: str, where: str | None) -> None:
+        while target and target not in known:
             target = target.rpartition(".")[0]
         if target and target != name:
-            found[target] = found.get(target, False) or id(node) in eager_nodes
+            out.append((target, where))
 
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                add(a.name, node)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                pkg = _package_of(name, path).split(".")
-                pkg = pkg[: len(pkg) - (node.level - 1)]
-                base = ".".join(pkg + ([base] if base else []))
-            for a in node.names:
-                full = f"{base}.{a.name}" if base else a.name
-                add(full if full in known else base, node)
-    return found
+    def walk(node: ast.AST, where: str | None) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                walk(child, where or child.name)  # the outermost function: the one a caller runs
+                continue
+            if isinstance(child, ast.Import):
+                for a in child.names:
+                    add(a.name, where)
+            elif isinstance(child, ast.ImportFrom):
+                base = child.module or ""
+                if child.level:
+                    pkg = _package_of(name, path).split(".")
+                    base = ".".join(pkg[: len(pkg) - (child.level - 1)] + ([base] if base else []))
+                for a in child.names:
+                    full = f"{base}.{a.name}" if base else a.name
+                    add(full if full in known else base, where)
+            walk(child, where)
 
-
-def _module_level(tree: ast.Module) -> list[ast.AST]:
-    """Import nodes that run when the module is imported: not inside a function (a class body or an if does run)."""
-    out: list[ast.AST] = []
-    stack: list[ast.AST] = list(tree.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            continue
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            out.append(node)
-        stack.extend(ast.iter_child_nodes(node))
+    walk(ast.parse(path.read_text(encoding="utf-8")), None)
     return out
+
+
+def imports(name: str, path: Path, known: set[str]) -> dict[str, bool]:
+    """The known modules a file imports, each with whether some import of it runs at module level (eager)."""
+    found: dict[str, bool] = {}
+    for target, where in import_sites(name, path, known):
+        found[target] = found.get(target, False) or where is None
+    return found
 
 
 def graph(root: Path = ROOT) -> dict[str, dict[str, bool]]:
@@ -120,15 +120,15 @@ def _floor(module: str) -> str:
 
 def violations(root: Path = ROOT) -> list[str]:
     """Every broken rule under ``root``: index → bot, runtime → evaluation (bar the CLI's lazy door), any cycle."""
-    g = graph(root)
+    mods = modules(root)
     out = []
-    for name, deps in sorted(g.items()):
-        for dep, eager in sorted(deps.items()):
+    for name, path in sorted(mods.items()):
+        for dep, where in dict.fromkeys(import_sites(name, path, set(mods))):
             if _floor(name) == "index" and _floor(dep) == "bot":
                 out.append(f"index imports bot: {name} → {dep}")
-            if _floor(name) in RUNTIME and _floor(dep) == "evaluation" and (name not in LAZY_DOORS or eager):
-                out.append(f"runtime imports evaluation: {name} → {dep}" + (" (at module level)" if eager else ""))
-    out += ["cycle: " + " → ".join(c) for c in find_cycles(g)]
+            if _floor(name) in RUNTIME and _floor(dep) == "evaluation" and where not in LAZY_DOORS.get(name, ()):
+                out.append(f"runtime imports evaluation: {name} → {dep} " + (f"(in {where})" if where else "(at module level)"))
+    out += ["cycle: " + " → ".join(c) for c in find_cycles(graph(root))]
     return out
 
 
@@ -177,12 +177,15 @@ def test_the_checker_fails_on_a_longer_cycle_across_floors_and_on_forbidden_impo
         encoding="utf-8")
     (root / "bot" / "citing.py").write_text(
         (root / "bot" / "citing.py").read_text(encoding="utf-8") + "\nfrom evaluation import metrics\n", encoding="utf-8")
-    (root / "bot" / "cli.py").write_text(
-        "from evaluation.running import run_eval\n" + (root / "bot" / "cli.py").read_text(encoding="utf-8"), encoding="utf-8")
+    cli = (root / "bot" / "cli.py").read_text(encoding="utf-8")
+    (root / "bot" / "cli.py").write_text("from evaluation.running import run_eval\n" + cli.replace(
+        "    text = read_question(question, settings.max_question_chars)\n",
+        "    text = read_question(question, settings.max_question_chars)\n    from evaluation import metrics\n"), encoding="utf-8")
     found = violations(root)
     assert "index imports bot: index.languages → bot.web.strings" in found
     assert "runtime imports evaluation: bot.citing → evaluation.metrics (at module level)" in found
     assert "runtime imports evaluation: bot.cli → evaluation.running (at module level)" in found  # the door must stay lazy
+    assert "runtime imports evaluation: bot.cli → evaluation.metrics (in ask)" in found  # ... and only in eval and bench
 
 
 def test_bot_ask_does_not_load_evaluation():

@@ -81,9 +81,20 @@ def test_bench_writes_the_readme_table_between_its_markers(tmp_path):
     assert rows[2] == "| 10× | 3,450 | 200 / 380 s | 105 / 139 ms | 99 ms | 668 MB | 5.00 / 3.00 s | 1.9 |"
     assert "`bot bench --scales 1,10 --queries 30`" in table and "test cpu, 2 usable cores" in table
     readme = tmp_path / "README.md"
-    readme.write_text("before\n<!-- results:bench -->\nold\n<!-- /results:bench -->\nafter\n", encoding="utf-8")
+    prose = "The table between the `<!-- results:bench -->` and `<!-- /results:bench -->` lines is generated.\n"
+    readme.write_text(f"{prose}before\n<!-- results:bench -->\nold\n<!-- /results:bench -->\nafter\n", encoding="utf-8")
     write_table(readme, "bench", table)
-    assert readme.read_text(encoding="utf-8") == f"before\n<!-- results:bench -->\n{table}\n<!-- /results:bench -->\nafter\n"
+    assert readme.read_text(encoding="utf-8") == f"{prose}before\n<!-- results:bench -->\n{table}\n<!-- /results:bench -->\nafter\n"
+
+
+def test_the_project_readme_has_a_place_for_both_tables():
+    from pathlib import Path
+
+    from evaluation.readme import check_place
+
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    for name in ("eval", "bench"):
+        check_place(readme, name)
 
 
 def test_bench_readme_without_markers_fails_before_any_measurement(tmp_path):
