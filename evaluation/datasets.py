@@ -193,6 +193,7 @@ class EvalSet:
     split: str
     items: list[dict[str, Any]]
     corpus: Path | None = None
+    whole: bool = False  # a set that is all dev or all test (everyday, userdocs), not a half cut by split_of
 
 
 def spec_of(dataset: Path) -> SetSpec | None:
@@ -210,7 +211,7 @@ def _set_parts(name: str, dataset: Path, role: str, items: list[dict[str, Any]],
     if role == "hash":
         return [EvalSet(f"{name}-{part}", dataset, part, select_split(items, part), corpus)
                 for part in ("dev", "test") if split in (part, "all")]
-    return [EvalSet(name, dataset, role, items, corpus)] if split in (role, "all") else []
+    return [EvalSet(name, dataset, role, items, corpus, whole=True)] if split in (role, "all") else []
 
 
 def plan_sets(dataset: Path | None, split: str = "all") -> list[EvalSet]:

@@ -47,6 +47,11 @@ def _refusal_line(name: str, c: dict[str, Any]) -> str:
 
 
 
+def _role(part: dict[str, Any]) -> str:
+    """'dev split' for a half cut by split_of, 'all of it dev' for a set that is one role as a whole."""
+    return f"all of it {part['split']}" if part.get("whole") else f"{part['split']} split"
+
+
 def _fmt(value: Any, key: str) -> str:
     if value is None:
         return "–"
@@ -111,7 +116,7 @@ def _set_section(part: dict[str, Any]) -> list[str]:
     lines = [
         f"## Set: {part['name']}",
         "",
-        f"Dataset `{part['dataset']}`" + (f", {part['split']} split" if part["split"] != "all" else "")
+        f"Dataset `{part['dataset']}`" + (f", {_role(part)}" if part["split"] != "all" else "")
         + f": {part['questions']} questions ({part['answerable']} answerable, {part['questions'] - part['answerable']} unanswerable), "
         f"asked over {where}: {idx['files']} files, {idx['passages']} passages, {idx['sentences']} sentences. {part['seconds']:.1f} s.",
         "",
@@ -242,7 +247,7 @@ def summary_markdown(report: dict[str, Any]) -> str:
             if base and pair in base["by_pair"]:
                 lines.append(row(f"baseline: {pair}", base["by_pair"][pair]))
         out += [f"## {name}: {part['questions']} questions from {part['dataset']}"
-                + (f" ({part['split']} split)" if part["split"] != "all" else ""), "", *lines, ""]
+                + (f" ({_role(part)})" if part["split"] != "all" else ""), "", *lines, ""]
         out += [_refusal_line("Refusals, ours", part["refusals"])]
         if base:
             out += [_refusal_line("Refusals, baseline", base["refusals"])]

@@ -137,6 +137,7 @@ def run_eval(
     report: dict[str, Any] = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "split": split,
+        "dataset": str(dataset) if dataset is not None else None,
         "settings": {
             "embedding": main.catalog.embedding,
             "k": settings.k,
@@ -221,6 +222,7 @@ def _run_set(eset: EvalSet, engine: _Engine, *, baseline: bool, progress: Progre
         "name": eset.name,
         "dataset": str(eset.dataset),
         "split": eset.split,
+        "whole": eset.whole,
         "corpus": str(eset.corpus) if eset.corpus else None,
         "index_dir": str(engine.index_dir),
         "questions": len(eset.items),
