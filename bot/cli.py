@@ -22,7 +22,7 @@ Examples:
   bot ask --json "石破首相はトランプ氏に何を贈った？"
   bot chat                          talk in the terminal (/reset, /sources, /quit)
   bot serve                         open the web UI on http://127.0.0.1:7860
-  bot eval                          score the bot on eval/faq.jsonl
+  bot eval --split dev              score the bot on the dev question sets (eval/)
 """
 
 
