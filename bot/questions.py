@@ -11,7 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from index.cleaning import BULLET, MARKDOWN_HEADING, strip_bullet
+from index.cleaning import BULLET, MARKDOWN_HEADING, is_row_text, row_values, strip_bullet
 
 ANSWER_TYPES = ("date", "number", "person", "place", "article")
 
@@ -195,6 +195,8 @@ def carries(sentence: str, kind: str | None, question: str = "") -> bool:
     if kind is None:
         return False
     text = unicodedata.normalize("NFKC", sentence)
+    if is_row_text(text):  # a table row answers with its cells, not its column names ("Time", "2024")
+        text = row_values(text)
     asked = _numbers(question)
     unit = asked_unit(question) if question else None
     if kind == "date":
@@ -350,7 +352,7 @@ def sentence_kind(text: str) -> str:
         return "question"
     if MARKDOWN_HEADING.match(stripped):
         return "heading"
-    if stripped.count("|") >= 2:
+    if stripped.count("|") >= 2 or is_row_text(stripped):  # a raw row, or one qualified by its header
         return "table"
     if _URL.search(stripped) and len(_URL.sub("", stripped)) < 60:
         return "link"

@@ -12,6 +12,10 @@ reaches the usual line width and does not end a sentence continues on the next l
 kiwipiepy (loaded once, on first use), Japanese on 。！？ outside 「」 quotes, English on .!? with the
 usual abbreviations (U.S., Oct., Mr., No. 1, 2.7) protected. Each run of lines picks its splitter by
 its own script, so mixed-language documents work.
+
+A table row (:func:`index.cleaning.find_tables`) is one segment whatever its punctuation: its span is the
+row's line, its ``text`` the row with its caption and column names ("요금표 | 품목: 코트 | 요금: 14,000원"),
+so that a question about one row's cell meets that row and the answer reads with its header.
 """
 from __future__ import annotations
 
@@ -20,7 +24,9 @@ import statistics
 import unicodedata
 
 from index.types import Document, Segment
-from index.cleaning import GLYPH_BULLET, SENTENCE_END, content_lines, hard_wrapped, has_footnotes, is_section_heading
+from index.cleaning import (
+    GLYPH_BULLET, SENTENCE_END, Table, TableRow, content_lines, find_tables, hard_wrapped, has_footnotes, is_section_heading, row_text,
+)
 from index.languages import detect_language, script_counts
 from index.tokenizing import kiwi
 
@@ -99,8 +105,12 @@ def segment(doc: Document) -> list[Segment]:
         return []
     doc_lang = detect_language(" ".join(text[s:e] for s, e, _ in lines[:200]))
     notes = has_footnotes(doc, lines)
+    rows = {r.start: (t, r) for t in find_tables(text) for r in t.rows}
     out: list[Segment] = []
-    for start, end, block in _runs(text, lines):
+    for start, end, block in _runs(text, lines, rows):
+        if start in rows:
+            out.append(_row_segment(*rows[start], block, doc_lang, notes))
+            continue
         raw = text[start:end]
         lang = detect_language(raw)
         counts = script_counts(raw)
@@ -125,8 +135,26 @@ def segment(doc: Document) -> list[Segment]:
     return out
 
 
-def _runs(text: str, lines: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    """Group lines into runs of continuous prose: one line each, unless the document is hard-wrapped."""
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def _row_segment(table: Table, row: TableRow, block: int, doc_lang: str, notes: bool) -> Segment:
+    """A table row as one segment: its line's span, its text qualified by the caption and the header."""
+    plain = " ".join([table.caption, *table.header, *row.cells])
+    lang = detect_language(plain)
+    if lang == "other" or sum(script_counts(plain).values()) < 8:
+        lang = doc_lang if doc_lang != "other" else lang
+
+    def clean(cell: str) -> str:
+        return normalize(_BR.sub(" ", cell), lang, footnotes=notes)
+
+    text = row_text(clean(table.caption), tuple(clean(h) for h in table.header), tuple(clean(c) for c in row.cells))
+    return Segment(start=row.start, end=row.end, text=text, lang=lang, block=block)
+
+
+def _runs(text: str, lines: list[tuple[int, int, int]], rows=()) -> list[tuple[int, int, int]]:
+    """Group lines into runs of continuous prose: one line each, unless the document is hard-wrapped
+    (a table row, in ``rows``, is always a run of its own)."""
     if not hard_wrapped(text, lines):
         return list(lines)
     widths = [_width(text[s:e]) for s, e, _ in lines]
@@ -143,6 +171,8 @@ def _runs(text: str, lines: list[tuple[int, int, int]]) -> list[tuple[int, int, 
             and not is_section_heading(prev)
             and not text[cur_end:s].strip()
             and not GLYPH_BULLET.match(text[s:e])
+            and s not in rows
+            and cur_start not in rows
         )
         if continues:
             cur_end = e

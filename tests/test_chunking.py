@@ -73,3 +73,14 @@ def test_passage_json_form_lists_its_units():
     units, passages = make_units(DOC, [seg(0, "문장이다.")])
     assert passages[0].to_dict()["unit_ids"] == ["d.txt#s0"]
     assert units[0].passage_id == "d.txt#p0"
+
+
+def test_a_tables_rows_share_passages_with_its_caption_and_nothing_after_it():
+    text = ("## 세대별 월 주차료\n\n| 차량 | 월 주차료 |\n|---|---|\n| 첫 번째 차량 | 무료 |\n| 두 번째 차량 | 20,000원 |\n"
+            "방문 차량은 하루 네 시간까지 무료로 주차할 수 있습니다.\n")
+    doc = Document(source="t.md", path="t.md", text=text, encoding="utf-8", sha256="")
+    units, passages = make_units(doc, segment(doc))
+    assert [p.text for p in passages] == [
+        "세대별 월 주차료 세대별 월 주차료 | 차량: 첫 번째 차량 | 월 주차료: 무료 세대별 월 주차료 | 차량: 두 번째 차량 | 월 주차료: 20,000원",
+        "방문 차량은 하루 네 시간까지 무료로 주차할 수 있습니다.",
+    ]

@@ -175,3 +175,17 @@ def test_trivially_short_segments_are_dropped():
 )
 def test_detect_language_from_scripts(text, lang):
     assert detect_language(text) == lang
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+def test_a_long_table_does_not_make_the_prose_around_it_look_hard_wrapped():
+    """Rows never end a sentence; counted as lines, a price list made its document look like PDF text and
+    glued the notes under it (and the rows themselves) into one "sentence"."""
+    rows = "".join(f"| 품목 {i} | {i},000원 | {i}일 |\n" for i in range(1, 9))
+    text = ("# 요금 안내\n\n| 품목 | 요금 | 소요일 |\n|---|---|---|\n" + rows +
+            "\n## 이용 안내\n- 맡기신 날로부터 3일 후에 찾아가실 수 있습니다\n- 열 점 이상 맡기시면 총액에서 할인해 드립니다\n")
+    got = texts(text)
+    assert "- 맡기신 날로부터 3일 후에 찾아가실 수 있습니다" in got
+    assert "- 열 점 이상 맡기시면 총액에서 할인해 드립니다" in got
+    assert "요금 안내 | 품목: 품목 3 | 요금: 3,000원 | 소요일: 3일" in got
