@@ -71,6 +71,9 @@ FONT_STACK = [
     "Noto Sans", "Noto Sans CJK KR", "Noto Sans CJK JP", "Apple SD Gothic Neo", "Hiragino Sans",
     "Malgun Gothic", "Yu Gothic UI", "Meiryo", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif",
 ]
+# Defence in depth behind bot.web.render (which makes all the chat's markup): the page loads images, media, frames
+# and styles' url()s from this server only, so nothing in an answer can make the browser fetch another address.
+CSP = "img-src 'self' data: blob:; media-src 'self' data: blob:; frame-src 'self'; object-src 'none'; font-src 'self' data:"
 MONO_STACK = ["Noto Sans Mono CJK KR", "ui-monospace", "SFMono-Regular", "Consolas", "monospace"]
 
 
@@ -514,6 +517,8 @@ def build_app(settings: Settings, chatbot: Chatbot | None = None):
                     feedback_options=("Like", "Dislike"),
                     buttons=["copy"],
                     layout="bubble",
+                    render_markdown=False,  # model output is never Markdown or HTML: bot.web.render makes all markup
+                    latex_delimiters=[],
                 )
                 busy = gr.HTML(f'<div class="busy" role="status">{html.escape(en["indexing"])}</div>', elem_id="busy")
                 with gr.Row(elem_id="ask-row"):
@@ -603,7 +608,7 @@ def launch_options(settings: Settings) -> dict[str, Any]:
     return {
         "theme": theme,
         "css": _asset("app.css"),
-        "head": f"<script>\n{_asset('app.js')}\n</script>",
+        "head": f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n<script>\n{_asset("app.js")}\n</script>',
         "max_file_size": int(settings.max_file_mb * 2**20),
         "footer_links": ["api"],
         "enable_monitoring": False,

@@ -203,11 +203,16 @@ def test_feedback_becomes_candidate_faq_items_for_review(tmp_path, chatbot):
     assert out.exit_code != 0 and "broken.jsonl:1: not a JSON line" in out.output and "Traceback" not in out.output
 
 
-def test_the_quoted_language_note_is_said_in_the_interface_language():
-    """An English question answered from a Korean quote: the page's note follows its interface language."""
-    result = AnswerResult(question="What did Ishiba give Trump?", answer="황금 사무라이 투구 [1]", refused=False, language="en",
-                          answer_language="ko", note="Quoted from a Korean source; set an LLM with --llm to get answers written in English.")
-    assert "Quoted from a Korean source" in render_answer(result, 1, ui="en")
-    ja = render_answer(result, 1, ui="ja")
-    assert "韓国語の資料からそのまま引用" in ja and "英語で書かれた回答" in ja and "Quoted from" not in ja
-    assert "한국어 자료에서 그대로 인용" in render_answer(result, 1, ui="ko")
+def test_the_quoted_language_note_is_said_in_the_askers_language_and_names_no_cli_flag():
+    """A Korean question answered from a Japanese quote: the note is in Korean whatever the interface's language, and
+    tells a web user what the operator can configure, not a command-line flag."""
+    result = AnswerResult(question="다카이치 총리는 언제 통화했나?", answer="電話会談は行われた [1]", refused=False, language="ko",
+                          answer_language="ja", note="일본어 자료에서 그대로 인용한 답입니다. 한국어로 쓴 답을 받으려면 --llm으로 LLM을 설정하세요.")
+    for ui in ("en", "ko", "ja"):
+        out = render_answer(result, 1, ui=ui)
+        assert '<small class="lang-note" lang="ko">일본어 자료에서 그대로 인용한 답입니다.' in out, ui
+        assert "--llm" not in out and "BOT_LLM" in out and "운영자" in out
+    english = AnswerResult(question="What did Ishiba give Trump?", answer="황금 사무라이 투구 [1]", refused=False, language="en",
+                           answer_language="ko", note="Quoted from a Korean source; set an LLM with --llm to get answers written in English.")
+    out = render_answer(english, 1, ui="ja")
+    assert "Quoted from a Korean source." in out and "written in English" in out and "--llm" not in out

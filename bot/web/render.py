@@ -9,6 +9,7 @@ import html
 import os
 import re
 import time
+import unicodedata
 from pathlib import Path
 
 from bot import prompts
@@ -19,12 +20,9 @@ from index.types import AnswerResult, Citation
 
 LANG_NAMES = {"en": "English", "ko": "한국어", "ja": "日本語", "other": "other"}
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~>])")
-
-
-def _md_literal(text: str) -> str:
-    """Escaped HTML with Markdown punctuation backslashed: quoted document text shows exactly as written."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+# A list mark or emoji bullet that starts a line or a quoted sentence ("- ", "• ", "✅ ", "□ "): shown without it.
+_BULLETS = set("-*+•·‣◦▪▫●○■□◆◇▶▷►➤➢✓✔✗✘☑☐※")
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 
 
 def _attr(text: str, limit: int = 240) -> str:
@@ -33,22 +31,69 @@ def _attr(text: str, limit: int = 240) -> str:
     return html.escape(text if len(text) <= limit else text[: limit - 1] + "…", quote=True)
 
 
+def strip_bullet(text: str) -> str:
+    """``text`` without the list marks or emoji bullets it starts with ("- ✅ Done" → "Done"; "-5 °C" stays).
+
+    For display only: a citation keeps the exact span of the file.
+    """
+    while True:
+        i = len(text) - len(text.lstrip(" \t"))
+        j = i
+        while j < len(text) and (text[j] in _BULLETS or unicodedata.category(text[j]) == "So" or text[j] in "\ufe0f\u200d"):
+            j += 1
+        if j == i or j >= len(text) or not text[j].isspace():
+            return text
+        text = text[:i] + text[j:].lstrip(" \t")
+
+
+def text_html(text: str, *, bold: bool = False, strip_first: bool = False) -> str:
+    """Plain text as inert HTML: escaped, line breaks kept, list marks dropped at line starts; ``**bold**`` only
+    if ``bold``.
+
+    The chat renders no Markdown (``render_markdown=False``): text from the model, a document or the user can never
+    become an image, a link, a style or anything else that loads a URL; only the markup made here reaches the page.
+    """
+    lines = text.split("\n")
+    lines = [strip_bullet(line) if (k or strip_first) else line for k, line in enumerate(lines)]
+    out = html.escape("\n".join(lines), quote=False)
+    if bold:
+        out = _BOLD.sub(r"<strong>\1</strong>", out)
+    return out.replace("\n", "<br>")
+
+
 def sources_empty(ui: str = "en") -> str:
     return f'<div class="src-empty">{strings(ui)["sources_empty"]}</div>'
+
+
+def plural(s: dict[str, str], key: str, n: int, **kw) -> str:
+    """``s[key + "_one"]`` or ``s[key + "_other"]`` by the count's plural category (English has two, ko/ja one)."""
+    form = "one" if n == 1 and s["plural_rule"] == "one_other" else "other"
+    return s[f"{key}_{form}"].format(n=n, **kw)
+
+
+def language_note(result: AnswerResult) -> tuple[str, str] | None:
+    """The line under an answer quoted from another language's source, as ``(text, lang)``: said in the asker's
+    language (as the CLI does), telling a web user what the operator can configure rather than a command-line flag."""
+    if not result.note:
+        return None
+    asker = result.language if result.language in prompts.LANGUAGE_NAMES else None
+    if not result.answer_language or asker is None:
+        return result.note, result.language or "en"
+    s = strings(asker)
+    text = s["quoted_note"].format(language=prompts.language_name(result.answer_language, asker), asker=prompts.language_name(asker, asker))
+    return text, asker
 
 
 def render_answer(result: AnswerResult, turn: int, ui: str = "en") -> str:
     """The answer for the chat: escaped, each ``[n]`` a link to its source card named by its file and sentence.
 
     The link's accessible name and tooltip say which file and sentence it cites (a bare "[1]" tells a screen
-    reader nothing), and a narrow screen gets a cue that the sources are below.
+    reader nothing), and a narrow screen gets a cue that the sources are below. A quoted (extractive) answer shows
+    each quoted sentence without the list mark or emoji bullet it starts with.
     """
     s = strings(ui)
     cited = {c.n: c for c in result.citations}
-    literal = result.answerer == "extractive" or result.refused  # verbatim sentences: no Markdown
-
-    def text(t: str) -> str:
-        return _md_literal(t) if literal else html.escape(t, quote=False)
+    literal = result.answerer == "extractive" or result.refused  # verbatim sentences: shown as written
 
     def link(m: re.Match) -> str:
         out = []
@@ -65,19 +110,19 @@ def render_answer(result: AnswerResult, turn: int, ui: str = "en") -> str:
 
     out, pos = [], 0
     for m in MARKER.finditer(result.answer):
-        out.append(text(result.answer[pos : m.start()]))
+        out.append(text_html(result.answer[pos : m.start()], bold=not literal, strip_first=literal or pos == 0))
         out.append(link(m))
         pos = m.end()
-    out.append(text(result.answer[pos:]))
+    out.append(text_html(result.answer[pos:], bold=not literal, strip_first=literal or pos == 0))
     body = "".join(out)
-    note = result.note
-    if note and result.answer_language and ui in prompts.LANGUAGE_NAMES:  # said in the interface's language
-        note = prompts.quoted_note(result.answer_language, result.language, ui)
-    notes = f'\n\n<small class="lang-note">{html.escape(note)}</small>' if note else ""
-    notes += "".join(f"\n\n<small>⚠ {html.escape(w)}</small>" for w in result.warnings)
+    notes = ""
+    note = language_note(result)
+    if note:
+        notes += f'<br><small class="lang-note" lang="{html.escape(note[1])}">{html.escape(note[0])}</small>'
+    notes += "".join(f"<br><small>⚠ {html.escape(w)}</small>" for w in result.warnings)
     if result.citations:
-        notes += f'\n\n<a class="to-sources" href="#sources">{html.escape(s["to_sources"].format(n=len(result.citations)))}</a>'
-    return body + notes
+        notes += f'<br><a class="to-sources" href="#sources">{html.escape(plural(s, "to_sources", len(result.citations)))}</a>'
+    return f'<div class="answer">{body}</div>{notes}'
 
 
 def passage_html(catalog, citations: list[Citation]) -> str:
@@ -151,7 +196,8 @@ def sources_html(turns: list[dict], catalog, ui: str = "en") -> str:
         if not cards:
             cards.append(f'<p class="note">{html.escape(s["no_passage"])}</p>')
         total = result.timings_ms.get("total")
-        meta = f'{html.escape(s["n_sources"].format(n=len(result.citations)))} · {html.escape(result.answerer)}'
+        answerer = s["answerer_extractive"] if result.answerer == "extractive" else result.answerer
+        meta = f'{html.escape(plural(s, "n_sources", len(result.citations)))} · {html.escape(answerer)}'
         meta += f" · {total / 1000:.2f} s" if total else ""
         head = f"<b>Q{i}</b> {html.escape(result.question)} <span>· {meta}</span>"
         if i == len(turns):
@@ -165,12 +211,12 @@ def chat_messages(turns: list[dict], pending: tuple[str, str] | None = None, ui:
     """The chat as Gradio messages; ``pending`` is a question whose answer is still coming (text so far)."""
     out: list[dict[str, str]] = []
     for i, t in enumerate(turns, start=1):
-        out.append({"role": "user", "content": _md_literal(t["question"])})
+        out.append({"role": "user", "content": text_html(t["question"])})
         out.append({"role": "assistant", "content": render_answer(t["result"], i, ui)})
     if pending is not None:
         question, partial = pending
-        out.append({"role": "user", "content": _md_literal(question)})
-        out.append({"role": "assistant", "content": html.escape(partial, quote=False) if partial else "…"})
+        out.append({"role": "user", "content": text_html(question)})
+        out.append({"role": "assistant", "content": text_html(partial, bold=True) if partial else "…"})
     return out
 
 
@@ -203,7 +249,7 @@ def index_html(catalog, index_dir: Path, error: str | None = None, ui: str = "en
     )
     return (
         f'<div class="stats">{stats}<br>{html.escape(s["embedding"])}: {html.escape(manifest["embedding"])} '
-        f'({manifest["dim"]} dims)<br>{html.escape(s["last_indexed"])}: {built}</div>'
+        f'({html.escape(s["dims"].format(dim=manifest["dim"]))})<br>{html.escape(s["last_indexed"])}: {built}</div>'
         f'<div class="doc head"><span class="name">{html.escape(s["file"])}</span><span class="meta">{html.escape(s["lang_passages"])}</span></div>{rows}'
     )
 
@@ -229,7 +275,7 @@ def document_html(catalog, source: str, turns: list[dict], ui: str = "en") -> st
         elif t:
             parts.append(t)
     lang = _main_lang(record)
-    head = html.escape(s["doc_head"].format(name=source, n=len(cited)))
+    head = html.escape(plural(s, "doc_head", len(cited), name=source))
     sep = "" if lang == "ja" else " "
     return f'<article class="card doc-view"><header><span class="file">{head}</span></header><p class="passage" lang="{lang}">{sep.join(parts)}</p></article>'
 
