@@ -443,7 +443,7 @@ def test_failed_upload_leaves_nothing_and_names_no_server_path(browser, tmp_path
 def test_interface_follows_the_browser_language_with_a_switch(browser, seed_url):
     page, _ = open_page(browser, seed_url, locale="ko-KR")
     expect(page.get_by_role("textbox", name="질문")).to_have_attribute("placeholder", "질문을 입력하세요… (Enter로 보내기)", timeout=30_000)
-    expect(page.locator("#send-btn")).to_have_text("질문")
+    expect(page.locator("#send-btn")).to_have_text("보내기")  # not the question box's "질문"
     expect(page.locator("#sources")).to_contain_text("질문하면 여기에 출처가 나옵니다")
     ask(page, "What did Ishiba give Trump?", answers=1)
     expect(page.locator("[data-testid='bot'] a.cite").first).to_have_attribute("aria-label", f"출처 1: {HELMET_FILE}")
