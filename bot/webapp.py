@@ -29,18 +29,18 @@ from bot.web.conversations import (  # noqa: F401  (re-exported: tests and scrip
 )
 from bot.web.engine import INDEXING_WAIT_S, Context, Engine  # noqa: F401
 from bot.web.layout import EXAMPLES, build_page  # noqa: F401
+from bot.web.answers import chat_messages, render_answer, text_html  # noqa: F401
 from bot.web.render import (  # noqa: F401
     LANG_NAMES,
-    chat_messages,
     document_html,
     document_rows,
     index_html,
     passage_html,
     public_message,
-    render_answer,
     sources_empty,
     sources_html,
 )
+from bot.web.strings import script_strings
 from bot.web.uploads import (  # noqa: F401
     MAX_UPLOAD_FILES,
     UPLOAD_TYPES,
@@ -103,11 +103,19 @@ def launch_options(settings: Settings) -> dict[str, Any]:
     theme = gr.themes.Soft(primary_hue="teal", neutral_hue="slate", font=FONT_STACK, font_mono=MONO_STACK).set(
         body_text_color_subdued="*neutral_600",  # the default grey is too faint to read all day (WCAG AA needs 4.5:1)
         body_text_color_subdued_dark="*neutral_300",
+        button_primary_background_fill="*primary_700",  # white on teal-500 was 2.48:1; on teal-700 it is 5.5:1
+        button_primary_background_fill_hover="*primary_800",
+        button_primary_text_color="white",
+        block_title_text_color="*primary_800",  # teal-500 on teal-100 labels were 2.2:1
+        block_label_text_color="*primary_800",
+        block_info_text_color="*neutral_600",
+        checkbox_label_background_fill_selected="*primary_700",  # white on teal-500 (a picked radio) was 2.48:1
+        checkbox_label_border_color_selected="*primary_700",
     )
     return {
         "theme": theme,
         "css": _asset("app.css"),
-        "head": f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n<script>\n{_asset("app.js")}\n</script>',
+        "head": f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n<script>\n{script_strings()}\n{_asset("app.js")}\n</script>',
         "max_file_size": int(settings.max_file_mb * 2**20),
         "footer_links": ["api"],
         "enable_monitoring": False,

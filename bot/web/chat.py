@@ -1,4 +1,4 @@
-"""Asking: the question box, Ask and Stop, the examples, Regenerate and New chat.
+"""Asking: the question box, Ask and Stop, the examples and Regenerate.
 
 On the page a problem shows as a note in the chat and the question stays in the box to edit; API clients get it
 as an error.
@@ -14,7 +14,8 @@ import gradio as gr
 
 from bot.chain import validate_question
 from bot.web.engine import Context, notice
-from bot.web.render import chat_messages, public_message, sources_empty, sources_html
+from bot.web.answers import chat_messages
+from bot.web.render import public_message, sources_html
 from bot.web.strings import strings
 from index.errors import BotError
 from index.types import AnswerResult
@@ -81,10 +82,6 @@ class Chat:
         return asked, shown, gr.skip(), gr.skip(), turns
 
     @staticmethod
-    def clear() -> tuple:
-        return "", [], sources_empty("en"), None, [], None
-
-    @staticmethod
     def pick_example(evt: gr.SelectData) -> str:
         value = evt.value
         return value.get("text", "") if isinstance(value, dict) else str(value)
@@ -100,7 +97,7 @@ class Chat:
 
 
 def wire(page, chat: Chat, save: dict, pool: int) -> None:
-    """Ask (Enter or the button), an example, Regenerate, Stop and New chat; each answer is saved in the browser."""
+    """Ask (Enter or the button), an example, Regenerate and Stop; each answer is saved in the browser."""
     ask_in = [page.question, page.k, page.answerer, page.turns, page.on_page, page.ui]
     ask_out = [page.question, page.chat, page.sources, page.result_json, page.turns]
     answer = dict(concurrency_limit=pool, concurrency_id="answer")
@@ -118,8 +115,4 @@ def wire(page, chat: Chat, save: dict, pool: int) -> None:
     page.stop.click(None, js=ANSWERED)
     page.stop.click(None, cancels=[ask_evt, example_evt, regen_evt]).then(  # the half answer goes; the conversation stays
         lambda t, u: chat_messages(t, ui=u), [page.turns, page.ui], page.chat, api_visibility="private"
-    )
-    gr.on(
-        [page.new_chat.click, page.chat.clear], chat.clear, None,
-        [page.question, page.chat, page.sources, page.result_json, page.turns, page.conv_id], api_name="clear",
     )

@@ -12,7 +12,9 @@ from typing import Any
 import gradio as gr
 
 from bot.web.engine import Context
-from bot.web.render import chat_messages, sources_html
+from bot.web.answers import chat_messages
+from bot.web.render import sources_empty, sources_html
+from bot.web.strings import strings
 from index.settings import Settings
 from index.types import AnswerResult, Citation
 
@@ -48,10 +50,17 @@ def turns_from_store(conv: dict) -> list[dict]:
 
 
 def normal_store(store: Any) -> dict:
-    """The browser's store as this app writes it, whatever an older page or another app left there."""
+    """The browser's store as this app writes it, whatever an older page or another app left there.
+
+    ``current`` is the conversation the page shows (None after New chat or Clear); a store from before it was kept
+    reopens its latest conversation.
+    """
     store = store if isinstance(store, dict) else {}
     items = [c for c in store.get("items") or [] if isinstance(c, dict) and c.get("id")]
-    return {"items": items, "ui": store.get("ui")}
+    latest = max(items, key=lambda c: c.get("updated", 0), default=None)
+    current = store["current"] if "current" in store else (latest["id"] if latest else None)
+    current = current if any(c["id"] == current for c in items) else None
+    return {"items": items, "ui": store.get("ui"), "current": current}
 
 
 def conversation_choices(store: dict) -> list[tuple[str, str]]:
@@ -86,39 +95,82 @@ class Conversations:
 
     def save(self, turns: list[dict], conv_id: str | None, store: Any) -> tuple:
         store = normal_store(store)
-        if not turns:
-            return store, conv_id, gr.update(choices=conversation_choices(store), value=conv_id)
-        conv_id = conv_id or uuid.uuid4().hex
-        items = [c for c in store["items"] if c["id"] != conv_id]
-        items.append({"id": conv_id, "title": turns[0]["question"][:80], "updated": time.time(), "turns": [_stored_turn(t) for t in turns]})
-        store["items"] = sorted(items, key=lambda c: c["updated"])[-MAX_CONVERSATIONS:]
-        return store, conv_id, gr.update(choices=conversation_choices(store), value=conv_id)
+        if turns:
+            conv_id = conv_id or uuid.uuid4().hex
+            items = [c for c in store["items"] if c["id"] != conv_id]
+            items.append({"id": conv_id, "title": turns[0]["question"][:80], "updated": time.time(), "turns": [_stored_turn(t) for t in turns]})
+            store["items"] = sorted(items, key=lambda c: c["updated"])[-MAX_CONVERSATIONS:]
+            store["current"] = conv_id
+        return store, conv_id, gr.update(choices=conversation_choices(store), value=conv_id), gr.update(visible=False)
 
     def show(self, turns: list[dict], ui: str) -> tuple:
         """The chat, the source cards and the last answer's JSON for ``turns``."""
         result = turns[-1]["result"].to_dict() if turns else None
         return chat_messages(turns, ui=ui), sources_html(turns, self.ctx.catalog_or_none(), ui), result
 
+    @staticmethod
+    def reset() -> tuple:
+        """An empty chat: (box, chat, sources, JSON, turns, conversation id)."""
+        return "", [], sources_empty("en"), None, [], None
+
     def open(self, conv_id: str | None, store: Any, ui: str) -> tuple:
-        conv = next((c for c in normal_store(store)["items"] if c["id"] == conv_id), None)
+        """The conversation picked in the list: (turns, its id, chat, sources, JSON, store that remembers it)."""
+        store = normal_store(store)
+        conv = next((c for c in store["items"] if c["id"] == conv_id), None)
         turns = turns_from_store(conv) if conv else []
-        return (turns, conv_id if conv else None, *self.show(turns, ui))
+        store["current"] = conv["id"] if conv else None
+        return (turns, store["current"], *self.show(turns, ui), store)
+
+    @staticmethod
+    def new(store: Any) -> tuple:
+        """New chat: the conversations stay in the list; a reload shows the empty chat."""
+        store = normal_store(store)
+        store["current"] = None
+        return store, gr.update(choices=conversation_choices(store), value=None)
 
     def delete(self, conv_id: str | None, store: Any, ui: str) -> tuple:
+        """Delete the conversation shown (Undo brings it back); with none shown, say what to do."""
         store = normal_store(store)
+        conv = next((c for c in store["items"] if c["id"] == conv_id), None)
+        if conv is None:
+            gr.Warning(strings(ui)["pick_conversation"])
+            return (gr.skip(),) * 9
         store["items"] = [c for c in store["items"] if c["id"] != conv_id]
-        return (store, gr.update(choices=conversation_choices(store), value=None), [], None, *self.show([], ui))
+        store["current"] = None
+        shown = gr.update(choices=conversation_choices(store), value=None)
+        return (store, shown, [], None, *self.show([], ui), conv, gr.update(visible=True))
+
+    def forget(self, conv_id: str | None, store: Any, ui: str) -> tuple:
+        """The chat's Clear (trash): the conversation goes from this browser too, so a reload does not bring it back."""
+        store = normal_store(store)
+        conv = next((c for c in store["items"] if c["id"] == conv_id), None)
+        store["items"] = [c for c in store["items"] if c["id"] != conv_id]
+        store["current"] = None
+        return store, gr.update(choices=conversation_choices(store), value=None), conv, gr.update(visible=conv is not None)
+
+    def undo(self, deleted: dict | None, store: Any, ui: str) -> tuple:
+        store = normal_store(store)
+        if not deleted:
+            return (gr.skip(),) * 9
+        store["items"] = [c for c in store["items"] if c["id"] != deleted["id"]] + [deleted]
+        store["current"] = deleted["id"]
+        turns, conv_id, *shown, store = self.open(deleted["id"], store, ui)
+        return (store, gr.update(choices=conversation_choices(store), value=conv_id), turns, conv_id, *shown, None, gr.update(visible=False))
 
 
 def wire(page, convs: Conversations) -> dict:
-    """The list's events; returns the keyword arguments that save the conversation after an answer."""
-    page.conv_list.input(
-        convs.open, [page.conv_list, page.store, page.ui], [page.turns, page.conv_id, page.chat, page.sources, page.result_json],
-        api_visibility="private",
+    """The list's events, New chat, Clear, Delete and Undo; returns the keyword arguments that save the conversation
+    after an answer."""
+    view = [page.question, page.chat, page.sources, page.result_json, page.turns, page.conv_id]
+    listed = [page.store, page.conv_list, page.turns, page.conv_id, page.chat, page.sources, page.result_json, page.deleted, page.undo]
+    private = dict(api_visibility="private")
+    opened = [page.turns, page.conv_id, page.chat, page.sources, page.result_json, page.store]
+    page.conv_list.input(convs.open, [page.conv_list, page.store, page.ui], opened, **private)
+    page.delete_conv.click(convs.delete, [page.conv_id, page.store, page.ui], listed, **private)
+    page.undo.click(convs.undo, [page.deleted, page.store, page.ui], listed, **private)
+    page.new_chat.click(convs.reset, None, view, api_name="clear").then(convs.new, [page.store], [page.store, page.conv_list], **private)
+    page.chat.clear(convs.forget, [page.conv_id, page.store, page.ui], [page.store, page.conv_list, page.deleted, page.undo], **private).then(
+        convs.reset, None, view, **private
     )
-    page.delete_conv.click(
-        convs.delete, [page.conv_id, page.store, page.ui],
-        [page.store, page.conv_list, page.turns, page.conv_id, page.chat, page.sources, page.result_json], api_visibility="private",
-    )
-    return dict(fn=convs.save, inputs=[page.turns, page.conv_id, page.store], outputs=[page.store, page.conv_id, page.conv_list],
-                api_visibility="private")
+    return dict(fn=convs.save, inputs=[page.turns, page.conv_id, page.store], outputs=[page.store, page.conv_id, page.conv_list, page.undo],
+                **private)

@@ -41,7 +41,8 @@ class Documents:
         if accepted:
             self.ctx.engine.begin_indexing()
             try:
-                yield gr.skip(), f'<div class="busy">{html.escape(s["indexing"])}</div>', gr.skip()
+                shown = ", ".join(name for _, name in accepted)
+                yield gr.skip(), f'<div class="busy" role="status">{html.escape(s["indexing_names"].format(names=shown))}</div>', gr.skip()
                 lines, failed = self._index(accepted, s, progress)
                 problems += failed
             finally:
@@ -79,6 +80,7 @@ class Documents:
     def remove(self, source: str | None, ui: str) -> tuple:
         s, settings = strings(ui), self.ctx.settings
         if not source:
+            gr.Warning(s["pick_document"])
             return gr.skip(), gr.skip(), gr.skip()
         if not is_upload(settings, self.ctx.catalog_or_none(), source):
             return f'<div class="err">⚠ {html.escape(s["doc_not_upload"].format(name=source))}</div>', gr.skip(), gr.skip()
@@ -95,13 +97,15 @@ class Documents:
 
     def open(self, source: str | None, turns: list[dict], ui: str) -> str:
         if not source:
+            gr.Warning(strings(ui)["pick_document"])
             return gr.skip()
         return document_html(self.ctx.catalog_or_none(), source, turns or [], ui)
 
 
 def wire(page, docs: Documents) -> None:
     page.upload.upload(
-        docs.add, [page.upload, page.ui], [page.upload, page.upload_status, page.index_panel], api_name="add_documents", concurrency_id="index"
+        docs.add, [page.upload, page.ui], [page.upload, page.upload_status, page.index_panel], api_name="add_documents", concurrency_id="index",
+        show_progress_on=[page.upload_status],  # under the upload box, not over the index statistics
     ).then(None, js="() => window.seedbot && window.seedbot.busy('indexing', false)").then(
         docs.choices, None, page.doc_pick, api_visibility="private"
     )

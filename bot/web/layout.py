@@ -5,12 +5,12 @@ Labels are English here; the page's load event puts them in the browser's langua
 """
 from __future__ import annotations
 
+import html
 from types import SimpleNamespace
 
 import gradio as gr
 
 from bot.web.conversations import browser_secret
-from bot.web.language import busy_html, tagline
 from bot.web.render import sources_empty
 from bot.web.strings import UI_LANGUAGES, strings
 from bot.web.uploads import UPLOAD_TYPES
@@ -21,6 +21,15 @@ EXAMPLES = [
     "이시바 총리는 트럼프에게 무엇을 선물했나?",
     "高市首相とトランプ大統領の電話会談はいつ行われた？",
 ]
+
+
+def tagline(s: dict, llm_name: str | None) -> str:
+    mode = s["mode_llm"].format(llm=llm_name) if llm_name else s["mode_extractive"]
+    return f"<h1>seedbot</h1><p>{html.escape(s['tagline'])} · {html.escape(mode)}</p>"
+
+
+def busy_html(s: dict) -> str:
+    return f'<div class="busy" role="status">{html.escape(s["indexing"])}</div>'
 
 
 class Page(SimpleNamespace):
@@ -35,6 +44,7 @@ def build_page(settings: Settings, llm_name: str | None) -> Page:
         ui=gr.State("en"),
         conv_id=gr.State(None),
         feedback_target=gr.State(None),
+        deleted=gr.State(None),  # the conversation just deleted, for Undo
         store=gr.BrowserState({"items": [], "ui": None}, storage_key="seedbot-conversations", secret=browser_secret(settings)),
         browser_lang=gr.Textbox(visible=False),
     )
@@ -52,11 +62,16 @@ def build_page(settings: Settings, llm_name: str | None) -> Page:
     return page
 
 
+def answerer_choices(llm_name: str | None, s: dict) -> list[tuple[str, str]]:
+    """The answerers offered, as (label, value): the value stays "extractive" for API clients in every language."""
+    return ([(llm_name, llm_name)] if llm_name else []) + [(s["answerer_extractive"], "extractive")]
+
+
 def _panel(page: Page, settings: Settings, llm_name: str | None, en: dict) -> None:
     page.close_panel = gr.Button(en["close_panel"], size="sm", variant="secondary", elem_id="close-panel")
     page.conv_list = gr.Radio([], label=en["conversations"], info=en["no_conversations"], elem_id="conversations")
     page.delete_conv = gr.Button(en["delete_conversation"], size="sm", variant="stop", elem_id="delete-conv")
-    gr.Markdown(f"### {en['documents']}")
+    page.docs_heading = gr.Markdown(f"### {en['documents']}", elem_classes="panel-heading")
     page.index_panel = gr.HTML(elem_id="index-info")
     with gr.Row():
         page.doc_pick = gr.Dropdown([], label=en["doc_pick"], filterable=True, elem_id="doc-pick", scale=3)
@@ -71,16 +86,16 @@ def _panel(page: Page, settings: Settings, llm_name: str | None, en: dict) -> No
         elem_id="upload",
     )
     page.upload_status = gr.HTML(elem_id="upload-status")
-    gr.Markdown(f"### {en['settings']}")
+    page.settings_heading = gr.Markdown(f"### {en['settings']}", elem_classes="panel-heading")
     page.ui_pick = gr.Radio([(strings(u)["language_name"], u) for u in UI_LANGUAGES], value="en", label=en["ui_language"], elem_id="ui-lang")
     page.k = gr.Slider(1, max(20, settings.k), value=settings.k, step=1, label=en["k_label"])
     page.answerer = gr.Radio(
-        [llm_name, "extractive"] if llm_name else ["extractive"],
+        answerer_choices(llm_name, en),
         value=llm_name or "extractive",
         label=en["answerer_label"],
         visible=llm_name is not None,
     )
-    with gr.Accordion(en["json_label"], open=False):
+    with gr.Accordion(en["json_label"], open=False) as page.json_box:
         page.result_json = gr.JSON(show_label=False)
 
 
@@ -110,6 +125,7 @@ def _chat_column(page: Page, en: dict) -> None:
     with gr.Row(elem_id="tools-row"):
         page.regen = gr.Button(en["regenerate"], size="sm", variant="secondary", min_width=0, elem_id="regen-btn")
         page.new_chat = gr.Button(en["new_chat"], size="sm", variant="secondary", min_width=0, elem_id="new-chat")
+        page.undo = gr.Button(en["undo"], size="sm", variant="secondary", min_width=0, visible=False, elem_id="undo-delete")
     with gr.Row(visible=False, elem_id="feedback-row") as page.feedback_row:
         page.comment = gr.Textbox(label=en["feedback_label"], placeholder=en["feedback_placeholder"], scale=6, elem_id="feedback-comment")
         page.comment_send = gr.Button(en["feedback_send"], size="sm", scale=0, min_width=0, elem_id="feedback-send")
