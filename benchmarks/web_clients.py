@@ -34,8 +34,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import bot.webapp as webapp
     from bot.chain import open_chatbot
-    from bot.evaluation.benchmark import _questions
-    from bot.evaluation.machine import load_avg
+    from evaluation.benchmark import _questions
+    from evaluation.machine import load_avg
     from index.settings import Settings
 
     settings = Settings.load(index_dir=args.index_dir)

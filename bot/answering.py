@@ -27,6 +27,7 @@ class Draft:
     text: str
     refused: bool
     citations: list[Citation] = field(default_factory=list)
+    evidence_score: float | None = None  # the extractive refusal's evidence (refused below ``refuse_below``); None: no sentence
 
 
 @dataclass
@@ -104,8 +105,9 @@ class ExtractiveAnswerer:
             for c in ranked:
                 c.score += -cfg.repeat_penalty * (c.unit.unit_id in said) + cfg.nearby_bonus * (retrieved[c.n - 1].passage.id in near)
             ranked.sort(key=lambda c: -c.score)
-        if not ranked or self.evidence(focus or question, lang, ranked) < cfg.refuse_below:
-            return Draft(text=prompts.localized("refusal", lang), refused=True)
+        score = self.evidence(focus or question, lang, ranked) if ranked else None
+        if score is None or score < cfg.refuse_below:
+            return Draft(text=prompts.localized("refusal", lang), refused=True, evidence_score=score)
         first = ranked[0]
         chosen = [first]
         asked = answer_type(focus or question, lang) is not None
@@ -124,7 +126,7 @@ class ExtractiveAnswerer:
         for i, c in enumerate(chosen, start=1):
             citations.append(make_citation(i, retrieved[c.n - 1], c.unit, c.score, self.index))
             parts.append(f"{c.unit.text} [{i}]")
-        return Draft(text=" ".join(parts), refused=False, citations=citations)
+        return Draft(text=" ".join(parts), refused=False, citations=citations, evidence_score=score)
 
     def features(self, question: str, lang: str, ranked: list[Candidate]) -> dict[str, float]:
         """The evidence behind an answer, each part comparable across corpora and languages."""

@@ -240,6 +240,7 @@ class Chatbot:
             retrieved=turn.retrieved,
             answerer="extractive" if extractive else turn.answerer.name,
             warnings=turn.warnings,
+            evidence_score=draft.evidence_score,
         )
         if extractive or draft.refused:
             result.citations = draft.citations

@@ -22,7 +22,7 @@ Examples:
   bot ask --json "石破首相はトランプ氏に何を贈った？"
   bot chat                          talk in the terminal (/reset, /sources, /quit)
   bot serve                         open the web UI on http://127.0.0.1:7860
-  bot eval                          score the bot on eval/faq.jsonl
+  bot eval --split dev              score the bot on the dev question sets (eval/)
 """
 
 
@@ -311,29 +311,31 @@ def serve(settings: Settings, host: str, port: int) -> None:
 
 
 @cli.command("eval")
-@click.option("--dataset", type=click.Path(path_type=Path, dir_okay=False), help="Score this one FAQ file (JSON lines; a docs/ folder beside it is its corpus). [default: eval/faq.jsonl as faq-dev + faq-test, and eval/userdocs]")
+@click.option("--dataset", type=click.Path(path_type=Path, dir_okay=False), help="Score this one FAQ file (JSON lines; a docs/ folder beside it is its corpus). [default: eval/faq.jsonl as faq-dev + faq-test, eval/everyday and eval/userdocs]")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("eval-out"), show_default=True, help="Folder for results.jsonl, report.json, report.md and the plot.")
 @click.option("--baseline", is_flag=True, help="Also run the LangChain tutorial pipeline (1000/200 chunks, dense k=4) and compare.")
-@click.option("--split", type=click.Choice(["dev", "test", "all"]), default="all", show_default=True, help="dev: faq-dev only (tune on this); test: faq-test and userdocs (held out); all: every set.")
+@click.option("--split", type=click.Choice(["dev", "test", "all"]), default="all", show_default=True, help="dev: faq-dev and everyday (tune on these); test: faq-test and userdocs (held out); all: every set.")
+@click.option("--readme", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Also write the results table into this file (a README), between its <!-- results:eval --> and <!-- /results:eval --> lines.")
 @click.option("--from-feedback", "feedback", type=click.Path(path_type=Path, dir_okay=False), help="Instead of scoring: turn the web UI's marked answers (<index-dir>/feedback.jsonl) into candidate FAQ items in --out for review.")
 @answer_options
 @index_options
-def eval_cmd(settings: Settings, dataset: Path | None, out: Path, baseline: bool, split: str, feedback: Path | None) -> None:
+def eval_cmd(settings: Settings, dataset: Path | None, out: Path, baseline: bool, split: str, readme: Path | None,
+             feedback: Path | None) -> None:
     """Score the bot on a FAQ set: retrieval hits, answers, refusals, citation validity, latency.
 
     Every question goes through the same chain as `bot ask`; the report breaks the numbers down by
     question language and by question-language → document-language pair.
     """
     if feedback is not None:
-        from bot.evaluation.feedback import write_candidates
+        from evaluation.feedback import write_candidates
 
         done = write_candidates(feedback, out)
         click.echo(f"{done['candidates']} candidate FAQ items (thumbs up), {done['to_review']} to review (thumbs down or uncited).")
         click.echo("Wrote " + ", ".join(done["written"]))
         return
-    from bot.evaluation.running import run_eval
+    from evaluation.running import run_eval
 
-    report = run_eval(settings, dataset=dataset, out_dir=out, baseline=baseline, split=split, progress=TqdmProgress())
+    report = run_eval(settings, dataset=dataset, out_dir=out, baseline=baseline, split=split, progress=TqdmProgress(), readme=readme)
     click.echo(report["markdown_summary"])
     click.echo("Wrote " + ", ".join(report["written"]))
 
@@ -343,16 +345,17 @@ def eval_cmd(settings: Settings, dataset: Path | None, out: Path, baseline: bool
 @click.option("--scales", default="1,10,100", show_default=True, help="Corpus sizes to measure, as multiples of the seed corpus.")
 @click.option("--queries", type=int, default=50, show_default=True, help="Warm queries per measurement.")
 @click.option("--server/--no-server", default=True, show_default=True, help="Also time loading each index from a real `chroma run` server.")
+@click.option("--readme", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Also write the benchmark table into this file (a README), between its <!-- results:bench --> and <!-- /results:bench --> lines.")
 @index_options
-def bench_cmd(settings: Settings, out: Path, scales: str, queries: int, server: bool) -> None:
+def bench_cmd(settings: Settings, out: Path, scales: str, queries: int, server: bool, readme: Path | None) -> None:
     """Measure build time, embedding throughput, query latency, `bot ask` wall time and memory."""
-    from bot.evaluation.benchmark import run_bench
+    from evaluation.benchmark import run_bench
 
     try:
         factors = [int(x) for x in scales.split(",") if x.strip()]
     except ValueError:
         raise BotError(f"--scales takes whole numbers separated by commas (got {scales!r}).") from None
-    summary = run_bench(settings, out_dir=out, scales=factors, queries=queries, progress=TqdmProgress(), server=server)
+    summary = run_bench(settings, out_dir=out, scales=factors, queries=queries, progress=TqdmProgress(), server=server, readme=readme)
     click.echo(summary)
 
 

@@ -144,6 +144,7 @@ class AnswerResult:
     evidence: list[Citation] = field(default_factory=list)  # extractive evidence shown beside a flagged answer
     answer_language: str = ""  # language of the quoted sentences (extractive), when not the question's
     note: str = ""  # a line for the asker, in their language (e.g. why the answer is in Korean)
+    evidence_score: float | None = None  # extractive: the evidence the refusal weighed (refused below the threshold)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -162,4 +163,5 @@ class AnswerResult:
             "evidence": [c.to_dict() for c in self.evidence],
             "answer_language": self.answer_language or self.language,
             "note": self.note,
+            "evidence_score": self.evidence_score,
         }

@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot.answering import ExtractiveAnswerer  # noqa: E402
 from bot.chain import Chatbot  # noqa: E402
-from bot.evaluation.datasets import load_dataset, select_split  # noqa: E402
-from bot.evaluation.metrics import contains_keyword  # noqa: E402
+from evaluation.datasets import load_dataset, select_split  # noqa: E402
+from evaluation.metrics import contains_keyword  # noqa: E402
 from index.retrieving import Index  # noqa: E402
 from index.settings import AnswerWeights, Settings  # noqa: E402
 

@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.evaluation.datasets import load_dataset, select_split  # noqa: E402
-from bot.evaluation.metrics import evidence_rank  # noqa: E402
-from bot.evaluation.running import document_languages  # noqa: E402
+from evaluation.datasets import load_dataset, select_split  # noqa: E402
+from evaluation.metrics import evidence_rank  # noqa: E402
+from evaluation.running import document_languages  # noqa: E402
 from bot.questions import content_words, is_follow_up  # noqa: E402
 from index.retrieving import Index  # noqa: E402
 from index.settings import Settings  # noqa: E402

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from bot.evaluation.benchmark import growth_lines, markdown_table, render_readme, run_bench, web_clients_lines
+from evaluation.benchmark import growth_lines, markdown_table, render_readme, run_bench, web_clients_lines
 from index.errors import BotError
 from index.settings import Settings
 
@@ -65,3 +65,41 @@ def test_bench_accepts_100x_and_refuses_nonsense_scales(tmp_path):
         run_bench(Settings.load(env={}), out_dir=tmp_path, scales=[0], queries=5)
     help_text = subprocess.run([sys.executable, "-m", "bot.cli", "bench", "--help"], capture_output=True, text=True).stdout
     assert "1,10,100" in help_text and "--no-server" in help_text
+
+
+def test_bench_writes_the_readme_table_between_its_markers(tmp_path):
+    from evaluation.readme import bench_table, write_table
+
+    results = {"created": "2026-12-03T10:00:00+0000", "queries": 30, "machine": MACHINE, "settings": SETTINGS,
+               "scales": [record(10, answer_p50_ms=105.0, answer_p95_ms=139.0, retrieval_p50_ms=99.4, query_peak_rss_mb=668.2,
+                                 load_avg_1m=1.9),
+                          record(1, answer_p50_ms=78.0, answer_p95_ms=115.0, retrieval_p50_ms=75.0, query_peak_rss_mb=643.0)]}
+    table = bench_table(results)
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    assert rows[0].startswith("| scale | sentences | build wall / CPU | answer p50 / p95 |")
+    assert rows[1] == "| 1× (seeds) | 345 | 20 / 38 s | 78 / 115 ms | 75 ms | 643 MB | 0.50 / 0.30 s | – |"
+    assert rows[2] == "| 10× | 3,450 | 200 / 380 s | 105 / 139 ms | 99 ms | 668 MB | 5.00 / 3.00 s | 1.9 |"
+    assert "`bot bench --scales 1,10 --queries 30`" in table and "test cpu, 2 usable cores" in table
+    readme = tmp_path / "README.md"
+    prose = "The table between the `<!-- results:bench -->` and `<!-- /results:bench -->` lines is generated.\n"
+    readme.write_text(f"{prose}before\n<!-- results:bench -->\nold\n<!-- /results:bench -->\nafter\n", encoding="utf-8")
+    write_table(readme, "bench", table)
+    assert readme.read_text(encoding="utf-8") == f"{prose}before\n<!-- results:bench -->\n{table}\n<!-- /results:bench -->\nafter\n"
+
+
+def test_the_project_readme_has_a_place_for_both_tables():
+    from pathlib import Path
+
+    from evaluation.readme import check_place
+
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    for name in ("eval", "bench"):
+        check_place(readme, name)
+
+
+def test_bench_readme_without_markers_fails_before_any_measurement(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# nothing to fill\n", encoding="utf-8")
+    with pytest.raises(BotError, match=r"has no place for the bench table: put the lines <!-- results:bench --> and <!-- /results:bench -->"):
+        run_bench(Settings.load(env={}), out_dir=tmp_path / "out", scales=[1], queries=5, readme=readme)
+    assert not (tmp_path / "out").exists()

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
+from index.errors import BotError
 
 ITEMS = [
     {"id": "ko-summit-timing-01", "question": "이시바 총리는 트럼프와의 정상회담 일정이 정해지기까지 오래 걸릴 거라고 봤나요?", "lang": "ko",
@@ -25,6 +25,18 @@ ITEMS = [
 ]
 RESULT_KEYS = {"question", "standalone_question", "answer", "refused", "language", "citations", "retrieved", "timings_ms"}
 METRIC_KEYS = {"id", "lang", "doc_lang", "evidence_hit@1", "evidence_hit@5", "mrr", "answer_hit", "refusal_correct", "citation_validity", "latency_ms"}
+
+
+README = """# A project
+
+Text before, kept.
+
+<!-- results:eval -->
+| an old, typed table |
+<!-- /results:eval -->
+
+Text after, kept.
+"""
 
 
 def write_dataset(path: Path, items=ITEMS, extra_lines: tuple[str, ...] = ()) -> Path:
@@ -43,7 +55,9 @@ def eval_out(seed_settings, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("eval")
     dataset = write_dataset(tmp / "faq.jsonl")
     out = tmp / "out"
-    result = run_eval_cli("--dataset", str(dataset), "--out", str(out), "--baseline", index_dir=seed_settings.index_dir)
+    (tmp / "README.md").write_text(README, encoding="utf-8")
+    result = run_eval_cli("--dataset", str(dataset), "--out", str(out), "--baseline", "--readme", str(tmp / "README.md"),
+                          index_dir=seed_settings.index_dir)
     assert result.exit_code == 0, result.output
     return out, result.output
 
@@ -103,8 +117,64 @@ def test_report_has_aggregates_for_ours_and_the_baseline(eval_out):
     assert report["refusals"]["unanswerable"] == 1 and report["refusals"]["answerable"] == 3
     assert report["baseline"]["refusals"]["refused_unanswerable"] == 0  # the tutorial pipeline never refuses
     md = (out / "report.md").read_text(encoding="utf-8")
-    assert "## Set: faq" in md and "### By answer type" in md and "Tuning happens only on faq-dev" in md
+    assert "## Set: faq" in md and "### By answer type" in md and "Tuning happens only on the dev sets (faq-dev, everyday)" in md
     assert "Refusals: ours: refused" in md and "ours / baseline" in md and "## By question language → document language" in md and "| en→ko | 2 |" in md
+
+
+def test_every_answer_carries_its_evidence_score_and_the_curve_agrees_with_the_refusals(eval_out, seed_settings):
+    """The extractive answerer's refusal evidence is in the result object (issue 19: the refusal curve is read from it)."""
+    out, output = eval_out
+    threshold = seed_settings.answering.refuse_below
+    lines = [json.loads(line) for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    for line in lines:
+        score, refused = line["result"]["evidence_score"], line["result"]["refused"]
+        assert refused == (score is None or score < threshold), (line["id"], score, refused)
+        assert line["metrics"]["evidence_score"] == score
+        assert "evidence_score" not in line["baseline"]["result"]  # the baseline never refuses: no score
+    part = json.loads((out / "report.json").read_text(encoding="utf-8"))["sets"]["faq"]
+    curve = part["refusal_curve"]
+    assert curve["current"] == threshold and (curve["unanswerable"], curve["answerable"]) == (1, 3)
+    [current] = [pt for pt in curve["points"] if pt["current"]]
+    assert (current["refused_unanswerable"], current["refused_answerable"]) == (
+        part["refusals"]["refused_unanswerable"], part["refusals"]["refused_answerable"])
+    assert [pt["threshold"] for pt in curve["points"]] == sorted(pt["threshold"] for pt in curve["points"])
+    assert "### Refusal curve" in (out / "report.md").read_text(encoding="utf-8") and f"| {threshold:.3f} (current) |" in output
+
+
+def test_wrong_document_answers_are_reported_overall_and_by_pair(eval_out):
+    out, output = eval_out
+    part = json.loads((out / "report.json").read_text(encoding="utf-8"))["sets"]["faq"]
+    lines = [json.loads(line) for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    by_id = {it["id"]: it for it in ITEMS}
+    answered = [ln for ln in lines if by_id[ln["id"]]["answerable"] and not ln["result"]["refused"] and ln["result"]["citations"]]
+    wrong = [ln for ln in answered if any(c["source"] not in by_id[ln["id"]]["sources"] for c in ln["result"]["citations"])]
+    assert part["overall"]["support"]["wrong_document"] == len(answered)
+    assert part["overall"]["wrong_document"] == (len(wrong) / len(answered) if answered else None)
+    assert "wrong_document" in part["by_pair"]["en→ko"] and "wrong_document" in part["baseline"]["overall"]
+    assert "wrong doc" in output and "| wrong doc |" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_eval_writes_the_readme_results_table_between_its_markers(eval_out):
+    out, output = eval_out
+    assert f"Wrote {out / 'results.jsonl'}" in output and output.rstrip().endswith(str(out.parent / "README.md"))
+    text = (out.parent / "README.md").read_text(encoding="utf-8")
+    assert text.startswith("# A project\n\nText before, kept.\n\n<!-- results:eval -->\n") and text.endswith("<!-- /results:eval -->\n\nText after, kept.\n")
+    assert "an old, typed table" not in text
+    table = [ln for ln in text.splitlines() if ln.startswith("| ")]
+    assert table[0].startswith("| set | questions | evidence hit@1 (95% CI) | hit@5 | answer hit (95% CI) | wrong-document answers |")
+    assert table[1].startswith("| faq | 4 | ") and table[2].startswith("| *LangChain tutorial baseline, faq* | 4 | ")
+    assert table[2].endswith(" | 0/1 | 0/3 | 1.00 |")  # the baseline never refuses and quotes one chunk
+    assert f"Generated by `bot eval --dataset {out.parent / 'faq.jsonl'} --baseline`" in text
+
+
+def test_eval_readme_without_markers_fails_before_any_work(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# No markers here\n", encoding="utf-8")
+    dataset = write_dataset(tmp_path / "faq.jsonl")
+    result = run_eval_cli("--dataset", str(dataset), "--out", str(tmp_path / "out"), "--readme", str(readme), index_dir=tmp_path / "idx")
+    assert result.exit_code == 1 and "has no place for the eval table" in result.output and "<!-- results:eval -->" in result.output
+    assert not (tmp_path / "idx").exists() and not (tmp_path / "out").exists()
+    assert readme.read_text(encoding="utf-8") == "# No markers here\n"
 
 
 def test_eval_without_baseline_reports_ours_only(seed_settings, tmp_path):
@@ -156,7 +226,7 @@ def test_missing_dataset_says_what_to_pass(tmp_path):
 def test_split_of_is_a_fixed_hash_that_keeps_a_fact_together():
     import hashlib
 
-    from bot.evaluation.datasets import id_stem, split_of
+    from evaluation.datasets import id_stem, split_of
 
     assert id_stem("en-helmet-02") == id_stem("ko-helmet-03") == id_stem("helmet") == "helmet"
     assert id_stem("en-unans-melania-01") == "unans-melania" and id_stem("ja-g7-01") == "g7"
@@ -169,25 +239,33 @@ def test_split_of_is_a_fixed_hash_that_keeps_a_fact_together():
     assert 0.4 < sides.count("dev") / len(sides) < 0.6
 
 
-def test_default_sets_are_faq_dev_faq_test_and_userdocs():
-    from bot.evaluation.datasets import DEFAULT_DATASET, USERDOCS_DATASET, load_dataset, plan_sets, split_of
+def test_default_sets_are_faq_dev_everyday_faq_test_and_userdocs():
+    from evaluation.datasets import (DEFAULT_DATASET, EVERYDAY_DATASET, USERDOCS_DATASET, load_dataset, plan_sets,
+                                     split_of)
 
     sets = plan_sets(None)
-    assert [s.name for s in sets] == ["faq-dev", "faq-test", "userdocs"]
-    dev, test, user = sets
+    assert [s.name for s in sets] == ["faq-dev", "everyday", "faq-test", "userdocs"]
+    dev, everyday, test, user = sets
+    assert everyday.split == "dev" and everyday.whole and not dev.whole and everyday.items == load_dataset(EVERYDAY_DATASET)  # all of it, for tuning
+    assert everyday.corpus == EVERYDAY_DATASET.parent / "docs" and user.split == "test"
     faq_ids = [it["id"] for it in load_dataset(DEFAULT_DATASET)]
     assert sorted(it["id"] for it in dev.items + test.items) == sorted(faq_ids)  # disjoint halves, nothing lost
     assert all(split_of(it["id"]) == "dev" for it in dev.items) and all(split_of(it["id"]) == "test" for it in test.items)
     assert dev.corpus is None and test.corpus is None  # the seeds, on the main index
     assert user.dataset == USERDOCS_DATASET and user.corpus == USERDOCS_DATASET.parent / "docs"
-    assert [s.name for s in plan_sets(None, "dev")] == ["faq-dev"]  # tuning runs never show held-out numbers
+    assert [s.name for s in plan_sets(None, "dev")] == ["faq-dev", "everyday"]  # tuning runs never show held-out numbers
     assert [s.name for s in plan_sets(None, "test")] == ["faq-test", "userdocs"]
     assert [s.name for s in plan_sets(USERDOCS_DATASET)] == ["userdocs"]
     assert [s.name for s in plan_sets(DEFAULT_DATASET, "test")] == ["faq-test"]
+    # a project set keeps its role under --dataset: everyday is all dev, userdocs all test, never cut in halves
+    assert [(s.name, len(s.items)) for s in plan_sets(EVERYDAY_DATASET, "dev")] == [("everyday", len(everyday.items))]
+    for path, split, role in ((EVERYDAY_DATASET, "test", "dev"), (USERDOCS_DATASET, "dev", "test")):
+        with pytest.raises(BotError, match=f"is a {role} set: all of it is {role}, none of it {split}"):
+            plan_sets(path, split)
 
 
 def test_eval_split_runs_one_half_of_a_dataset(seed_settings, tmp_path):
-    from bot.evaluation.datasets import split_of
+    from evaluation.datasets import split_of
 
     dataset = write_dataset(tmp_path / "faq.jsonl")
     result = run_eval_cli("--dataset", str(dataset), "--split", "dev", "--out", str(tmp_path / "out"), index_dir=seed_settings.index_dir)
@@ -260,7 +338,7 @@ def test_plot_is_drawn_without_a_plotting_library(eval_out):
 # ---------------------------------------------------------------- bench: the pure parts (timings are not tested)
 
 def test_synthetic_copies_differ_but_keep_the_sentences():
-    from bot.evaluation.benchmark import vary_text
+    from evaluation.benchmark import vary_text
 
     text = "第1段落です。二つ目の文です。三つ目!\n\nSecond paragraph has 42 apples. And 7 pears. Done?"
     assert vary_text(text, 0) == text
@@ -272,7 +350,7 @@ def test_synthetic_copies_differ_but_keep_the_sentences():
 
 
 def test_make_corpus_names_every_copy_uniquely(tmp_path):
-    from bot.evaluation.benchmark import make_corpus
+    from evaluation.benchmark import make_corpus
 
     n = make_corpus({"a.txt": "One. Two.", "b.md": "Three. Four."}, 3, tmp_path)
     names = sorted(p.name for p in tmp_path.iterdir())
@@ -280,7 +358,7 @@ def test_make_corpus_names_every_copy_uniquely(tmp_path):
 
 
 def test_bench_table_has_a_row_per_scale_and_dashes_for_gaps():
-    from bot.evaluation.benchmark import ask_line, markdown_table
+    from evaluation.benchmark import ask_line, markdown_table
 
     rows = [
         {"scale": 1, "files": 5, "sentences": 345, "passages": 88, "build_s": 12.3, "embed_units_per_s": 40.2,

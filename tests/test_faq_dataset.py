@@ -1,19 +1,22 @@
-"""Checks on eval/faq.jsonl and eval/userdocs/: schema, coverage counts, the dev/test split, and that every
-keyword claim is grounded in its source and specific to it.
+"""Checks on the question sets: eval/faq.jsonl (on the seeds), eval/userdocs/ and eval/everyday/ (each with its
+own corpus): schema, coverage counts, the dev/test split, and that every keyword claim is grounded in its source
+and specific to it.
 
-The FAQ is the ground truth of the eval suite; a keyword that never occurs in its source file would turn every
+The sets are the ground truth of the eval suite; a keyword that never occurs in its source file would turn every
 evidence/answer metric for that question into a silent miss, and one that also occurs elsewhere would let a wrong
-passage count as a hit, so both are checked here rather than at eval time.
+passage count as a hit, so both are checked here rather than at eval time. The rules themselves are
+``evaluation/checks.py``'s, which ``scripts/check_eval_set.py`` runs for the people writing a set.
 """
 from __future__ import annotations
 
-import json
 import re
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
 import pytest
+
+from evaluation import checks
+from evaluation.checks import LANGS, doc_lang
 
 ROOT = Path(__file__).resolve().parents[1]
 FAQ = ROOT / "eval" / "faq.jsonl"
@@ -21,121 +24,49 @@ SEEDS = ROOT / "seeds"
 USERDOCS = ROOT / "eval" / "userdocs"
 USERDOCS_QUESTIONS = USERDOCS / "questions.jsonl"
 USERDOCS_CORPUS = USERDOCS / "docs"
-
-REQUIRED = {"id": str, "question": str, "lang": str, "sources": list, "answer_keywords": list, "answerable": bool,
-            "answer_type": str}
-OPTIONAL = {"reference_answer": str, "history": list}
-LANGS = {"en", "ko", "ja"}
+EVERYDAY = ROOT / "eval" / "everyday"
 # Too generic to identify an answer: they occur all over the corpus.
 GENERIC = {"일본", "미국", "트럼프", "이시바", "日本", "米国", "トランプ", "石破", "同盟", "동맹", "japan", "trump"}
-ANSWER_TYPES = {"number", "date", "person", "place", "article", "other"}
-TYPED = ANSWER_TYPES - {"other"}  # answers that are a number, date, name or article number
-MAX_OCCURRENCES = 5  # a keyword found more often than this in the corpus marks too many passages as evidence
-MAX_COPIED_CHARS = 19  # a question may share at most this many consecutive characters with its source
+TYPED = set(checks.ANSWER_TYPES) - {"other"}  # answers that are a number, date, name or article number
 
 
-def norm(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).casefold())
-
-
-def doc_lang(text: str) -> str:
-    kana = len(re.findall(r"[\u3040-\u30ff]", text))
-    hangul = len(re.findall(r"[\uac00-\ud7a3]", text))
-    return "ja" if kana > hangul else "ko"
+def load(path: Path) -> list[dict]:
+    entries = checks.read_items([path])
+    bad = [where for where, it in entries if isinstance(it, Exception)]
+    assert not bad, bad
+    return [it for _, it in entries]
 
 
 @pytest.fixture(scope="module")
 def items() -> list[dict]:
-    lines = [ln for ln in FAQ.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    return [json.loads(ln) for ln in lines]
+    return load(FAQ)
 
 
 @pytest.fixture(scope="module")
 def seeds() -> dict[str, str]:
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+    return checks.read_documents(SEEDS)
 
 
 @pytest.fixture(scope="module")
 def user_items() -> list[dict]:
-    lines = [ln for ln in USERDOCS_QUESTIONS.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    return [json.loads(ln) for ln in lines]
+    return load(USERDOCS_QUESTIONS)
 
 
 @pytest.fixture(scope="module")
 def userdocs() -> dict[str, str]:
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted(USERDOCS_CORPUS.iterdir()) if p.suffix in {".md", ".txt"}}
+    return checks.read_documents(USERDOCS_CORPUS)
 
 
-def script_lang(text: str) -> str:
-    """The question language a keyword is written in: kana → ja, hangul → ko, else en."""
-    if re.search(r"[\u3040-\u30ff]", text):
-        return "ja"
-    if re.search(r"[\uac00-\ud7a3]", text):
-        return "ko"
-    return "en"
+def test_faq_follows_the_rules_of_every_set(items, seeds):
+    """Schema, known sources, keywords verbatim in their source and in no other seed (at most 5 times), or else a
+    rendering in the question's language found in no seed; questions paraphrased (≤ 19 copied characters); unique ids."""
+    problems, checked = checks.check_items([(f"faq.jsonl #{i}", it) for i, it in enumerate(items, 1)], seeds, renderings=True)
+    assert problems == [] and len(checked) == len(items)
 
 
-def longest_copied(question: str, source: str) -> int:
-    """Longest run of characters (punctuation and spaces ignored) that the question shares with the source."""
-    q = re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", question).casefold())
-    src = re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", source).casefold())
-    best = 0
-    for i in range(len(q)):
-        j = i + best + 1
-        while j <= len(q) and q[i:j] in src:
-            best, j = j - i, j + 1
-    return best
-
-
-def check_keywords(items: list[dict], corpus: dict[str, str]) -> None:
-    """Each keyword is verbatim (normalised) in one of the item's sources, occurs in no other file of the corpus
-    and at most MAX_OCCURRENCES times in all; or else it is a rendering in the question's language (for answers
-    written in it) that occurs nowhere in the corpus, so it can match an answer but never a passage."""
-    normed = {name: norm(text) for name, text in corpus.items()}
-    for it in items:
-        for k in it["answer_keywords"]:
-            nk = norm(k)
-            own = sum(normed[s].count(nk) for s in it["sources"])
-            elsewhere = [name for name in normed if name not in it["sources"] and nk in normed[name]]
-            if own:
-                assert not elsewhere, (it["id"], k, "also occurs in", elsewhere)
-                assert own <= MAX_OCCURRENCES, (it["id"], k, own)
-            else:
-                assert not elsewhere, (it["id"], k, "not in its source but in", elsewhere)
-                assert script_lang(k) == it["lang"], (it["id"], k, "is neither in the source nor in the question's language")
-
-
-def test_schema(items):
-    for it in items:
-        keys = set(it)
-        assert set(REQUIRED) <= keys, (it.get("id"), set(REQUIRED) - keys)
-        assert keys <= set(REQUIRED) | set(OPTIONAL), (it["id"], keys - set(REQUIRED) - set(OPTIONAL))
-        for k, t in {**REQUIRED, **OPTIONAL}.items():
-            if k in it:
-                assert isinstance(it[k], t), (it["id"], k)
-        assert it["lang"] in LANGS, it["id"]
-        assert it["question"].strip() and it["id"].strip()
-        assert all(isinstance(s, str) for s in it["sources"])
-        assert all(isinstance(k, str) and k.strip() for k in it["answer_keywords"])
-        assert it["answer_type"] in ANSWER_TYPES, (it["id"], it["answer_type"])
-        for turn in it.get("history", []):
-            assert set(turn) == {"role", "content"} and turn["role"] in {"user", "assistant"}, it["id"]
-            assert isinstance(turn["content"], str) and turn["content"].strip()
-        if it["answerable"]:
-            assert it["sources"] and it["answer_keywords"], it["id"]
-        else:
-            assert it["sources"] == [], it["id"]
-
-
-def test_unique_ids(items):
-    dup = [k for k, v in Counter(it["id"] for it in items).items() if v > 1]
-    assert not dup
-
-
-def test_sources_exist(items, seeds):
-    for it in items:
-        for s in it["sources"]:
-            assert s in seeds, (it["id"], s)
+def test_userdocs_follow_the_rules_of_every_set(user_items, userdocs):
+    problems, checked = checks.check_items([(f"userdocs #{i}", it) for i, it in enumerate(user_items, 1)], userdocs)
+    assert problems == [] and len(checked) == len(user_items)
 
 
 def test_keywords_grounded(items, seeds):
@@ -143,24 +74,83 @@ def test_keywords_grounded(items, seeds):
     for it in items:
         if not it["answerable"]:
             continue
-        texts = [norm(seeds[s]) for s in it["sources"]]
-        assert any(norm(k) in t for k in it["answer_keywords"] for t in texts), it["id"]
+        texts = [checks.norm(seeds[s]) for s in it["sources"]]
+        assert any(checks.norm(k) in t for k in it["answer_keywords"] for t in texts), it["id"]
 
 
 def test_keywords_specific(items):
     for it in items:
         for k in it["answer_keywords"]:
-            assert norm(k) not in {norm(g) for g in GENERIC}, (it["id"], k)
+            assert checks.norm(k) not in {checks.norm(g) for g in GENERIC}, (it["id"], k)
 
 
-def test_keywords_verbatim_and_specific_to_their_source(items, seeds):
-    check_keywords(items, seeds)
+# ---------------------------------------------------------------- the shared checker catches what it should
 
 
-def test_questions_are_paraphrased_not_copied(items, seeds):
-    for it in items:
-        for s in it["sources"]:
-            assert longest_copied(it["question"], seeds[s]) <= MAX_COPIED_CHARS, (it["id"], it["question"])
+def _item(**changes) -> dict:
+    base = {"id": "en-x-01", "question": "What does the club charge a year?", "lang": "en", "sources": ["a.md"],
+            "answer_keywords": ["30 euros"], "answerable": True, "answer_type": "number", "reference_answer": "30 euros."}
+    return {**base, **changes}
+
+
+DOCS = {"a.md": "The chess club raised the yearly fee to 30 euros. Anna Berg is the new treasurer. "
+                "Members pay by card, card, card, card, card or card.",
+        "b.md": "The choir meets every Monday at 30 Elm Street. 모임은 월요일이다."}
+
+
+@pytest.mark.parametrize("item, expected", [
+    (_item(), None),
+    (_item(lang="fr"), "lang 'fr' is not en/ko/ja"),
+    (_item(answer_type="colour"), "answer_type 'colour'"),
+    (_item(reference_answer=" "), "empty reference_answer"),
+    (_item(extra=1), "unknown ['extra']"),
+    (_item(answerable="yes"), "wrong type"),
+    (_item(answer_keywords=["treasurer"], sources=["b.md"]), "not in its source(s) but in ['a.md']"),
+    (_item(answer_keywords=["yearly fee to 31"]), "not verbatim in its source"),
+    (_item(answer_keywords=["30EUROS"]), None),  # whitespace and case do not decide a match
+    (_item(answer_keywords=["card"]), "keyword 'card' occurs 6 times in its source (at most 5)"),
+    (_item(question="Had the chess club raised the yearly fee to 30 euros?"), "copies 39 consecutive characters of a.md"),
+    (_item(answerable=False, sources=[], answer_keywords=[], near="b.md"), None),
+    (_item(answerable=False, sources=[], answer_keywords=[], near="c.md"), "unknown document(s) ['c.md']"),
+    (_item(answerable=False), "unanswerable items have sources [] and answer_keywords []"),
+    (_item(history=[{"role": "bot", "content": "x"}]), "history turn"),
+])
+def test_the_checker_names_each_problem(item, expected):
+    problems, _ = checks.check_items([("q.jsonl:1", item)], DOCS)
+    if expected is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and expected in problems[0] and problems[0].startswith("q.jsonl:1 en-x-01: "), problems
+
+
+def test_the_checker_finds_a_keyword_in_two_documents_and_duplicate_ids():
+    problems, _ = checks.check_items([("q:1", _item(answer_keywords=["30"])), ("q:2", _item(answer_keywords=["Anna Berg"]))], DOCS)
+    assert problems == ["q:1 en-x-01: keyword '30' also occurs in ['b.md']: make it longer or more specific",
+                        "id 'en-x-01' used 2 times"]
+
+
+def test_renderings_are_accepted_only_when_asked_and_in_the_question_language():
+    rendering = _item(lang="ko", question="동아리 연회비가 얼마야?", answer_keywords=["30유로"])
+    assert checks.check_items([("q:1", rendering)], {"a.md": DOCS["a.md"]}, renderings=True)[0] == []
+    assert "not verbatim" in checks.check_items([("q:1", rendering)], {"a.md": DOCS["a.md"]})[0][0]
+    wrong_script = _item(lang="ja", question="年会費はいくら？", answer_keywords=["30유로"])
+    assert checks.check_items([("q:1", wrong_script)], {"a.md": DOCS["a.md"]}, renderings=True)[0] != []
+
+
+def test_the_script_reports_problems_and_stats(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    (tmp_path / "docs").mkdir()
+    for name, text in DOCS.items():
+        (tmp_path / "docs" / name).write_text(text, encoding="utf-8")
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "en.jsonl").write_text(json.dumps(_item()) + "\n{broken\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "check_eval_set.py"), str(tmp_path), "--stats"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1 and "en.jsonl:2: not JSON" in run.stdout and "1 problem(s)" in run.stdout
+    assert "documents: 2 {'en': 2}" in run.stdout and "questions: 1, answerable 1" in run.stdout
 
 
 def test_counts(items, seeds):
@@ -191,7 +181,7 @@ def test_unanswerables_say_why(items):
 
 
 def test_split_is_balanced_in_size_and_kind(items, seeds):
-    from bot.evaluation.datasets import split_of
+    from evaluation.datasets import split_of
 
     parts = {"dev": [], "test": []}
     for it in items:
@@ -206,7 +196,7 @@ def test_split_is_balanced_in_size_and_kind(items, seeds):
 
 
 def test_follow_ups_are_on_the_side_of_the_question_they_follow(items):
-    from bot.evaluation.datasets import split_of
+    from evaluation.datasets import split_of
 
     by_question = {it["question"]: it for it in items}
     linked = 0
@@ -223,7 +213,7 @@ def test_follow_ups_are_on_the_side_of_the_question_they_follow(items):
 
 
 def test_userdocs_corpus_is_small_and_in_three_languages(userdocs):
-    langs = Counter(doc_lang(t) if re.search(r"[\u3040-\u30ff\uac00-\ud7a3]", t) else "en" for t in userdocs.values())
+    langs = Counter(doc_lang(t) for t in userdocs.values())
     assert langs == {"en": 4, "ko": 4, "ja": 4}, langs
     for name, text in userdocs.items():
         sentences = [s for s in re.split(r"(?<=[.!?。])\s*|\n+", text) if len(s.strip()) > 3]
@@ -231,25 +221,78 @@ def test_userdocs_corpus_is_small_and_in_three_languages(userdocs):
 
 
 def test_userdocs_questions(user_items, userdocs):
-    for it in user_items:
-        assert it["lang"] in LANGS and it["answer_type"] in ANSWER_TYPES, it["id"]
-        assert all(s in userdocs for s in it["sources"]), it["id"]
-        assert bool(it["sources"]) == it["answerable"] == bool(it["answer_keywords"]), it["id"]
-        for s in it["sources"]:
-            assert longest_copied(it["question"], userdocs[s]) <= MAX_COPIED_CHARS, (it["id"], it["question"])
-    assert not [k for k, v in Counter(it["id"] for it in user_items).items() if v > 1]
-    check_keywords(user_items, userdocs)
-    assert 40 <= len(user_items) and sum(not it["answerable"] for it in user_items) >= 8
-    doc_langs = {name: (doc_lang(t) if re.search(r"[\u3040-\u30ff\uac00-\ud7a3]", t) else "en") for name, t in userdocs.items()}
-    pairs = Counter((it["lang"], doc_langs[it["sources"][0]]) for it in user_items if it["answerable"])
-    for q in ("en", "ko", "ja"):
-        for d in ("en", "ko", "ja"):
-            assert pairs[(q, d)] >= 3, (q, d, pairs[(q, d)])  # includes the →en pairs the seeds cannot have
-    per_doc = Counter(s for it in user_items for s in it["sources"])
-    assert all(per_doc[name] >= 3 for name in userdocs), per_doc
+    s = checks.stats(user_items, userdocs)
+    assert s.questions == len(user_items) >= 40 and s.unanswerable >= 8
+    for q in LANGS:
+        for d in LANGS:
+            assert s.pairs[(q, d)] >= 3, (q, d, s.pairs[(q, d)])  # includes the →en pairs the seeds cannot have
+    assert all(s.per_doc[name] >= 3 for name in userdocs), s.per_doc
+
+
+# ---------------------------------------------------------------- eval/everyday (dev, for tuning)
+
+needs_everyday = pytest.mark.skipif(
+    not (EVERYDAY / "questions.jsonl").is_file(),
+    reason="eval/everyday/questions.jsonl is not in this checkout yet (its parts are concatenated into it when the set is merged)")
+
+
+@pytest.fixture(scope="module")
+def everyday():
+    problems, items, docs = checks.check_folder(EVERYDAY)
+    return problems, items, docs, checks.stats(items, docs)
+
+
+@needs_everyday
+def test_everyday_follows_the_rules_of_every_set(everyday):
+    problems, items, _, _ = everyday
+    assert problems == [] and items
+
+
+@needs_everyday
+def test_everyday_is_a_corpus_like_users_files(everyday):
+    """Issue 19: at least 30 documents in English, Korean and Japanese, with markdown tables in each language."""
+    _, _, docs, s = everyday
+    langs = Counter(s.doc_langs.values())
+    assert s.documents >= 30 and set(langs) == set(LANGS) and min(langs.values()) >= 8, langs
+    table_langs = Counter(s.doc_langs[name] for name in s.tables)
+    assert len(s.tables) >= s.documents / 4 and all(table_langs[lang] >= 2 for lang in LANGS), table_langs
+    assert all(s.per_doc[name] >= 3 for name in docs), [n for n in docs if s.per_doc[n] < 3]
+
+
+@needs_everyday
+def test_everyday_questions_are_mostly_cross_lingual_with_plausible_unanswerables(everyday):
+    """At least 300 questions, two thirds of them about a document in another language, at least 20% unanswerable,
+    each unanswerable tied (``near``) to the document it is plausibly about; every question→document pair asked."""
+    _, items, _, s = everyday
+    assert s.questions == len(items) >= 300
+    assert s.cross_lingual >= 2 / 3 * s.questions, (s.cross_lingual, s.questions)
+    assert s.unanswerable >= 0.2 * s.questions, (s.unanswerable, s.questions)
+    assert all(it.get("near") for it in items if not it["answerable"])
+    assert all(s.pairs[(q, d)] >= 10 for q in LANGS for d in LANGS), s.pairs
+    assert Counter(it["lang"] for it in items).keys() == set(LANGS)
+
+
+def test_everyday_is_planned_as_a_dev_set_when_it_is_there():
+    from evaluation.datasets import EVERYDAY_DATASET, plan_sets
+
+    dev = [s.name for s in plan_sets(None, "dev")]
+    test = [s.name for s in plan_sets(None, "test")]
+    assert "everyday" not in test
+    assert ("everyday" in dev) == EVERYDAY_DATASET.is_file()
 
 
 def test_canonical_question(items):
     it = next(i for i in items if i["question"] == "What did Ishiba give Trump?")
     assert it["answerable"] and "황금 사무라이 투구" in it["answer_keywords"]
     assert it["sources"] == ["003_ae09e089aea9dcdf.txt"]
+
+
+@pytest.mark.parametrize("text, table", [
+    ("| fee | amount |\n|---|---:|\n| parking | 30,000원 |", True),
+    ("Item\tPrice\nBath\t3,000円\nCut\t5,000円", True),
+    ("A line | with a bar\nand no separator row", False),
+    ("one\ttab\nthen prose", False),
+    ("- a list\n- of items", False),
+])
+def test_tables_are_recognised_in_markdown_and_tab_separated_form(text, table):
+    assert checks.has_table(text) is table

@@ -1,9 +1,9 @@
-"""bot.evaluation.metrics on small hand-made answers: the numbers the eval report is built from."""
+"""evaluation.metrics on small hand-made answers: the numbers the eval report is built from."""
 from __future__ import annotations
 
 import pytest
 
-from bot.evaluation.metrics import (
+from evaluation.metrics import (
     ANSWER_TYPES,
     METRICS,
     aggregate,
@@ -14,6 +14,7 @@ from bot.evaluation.metrics import (
     per_question,
     percentile,
     refusal_counts,
+    refusal_curve,
     report,
     wilson_interval,
 )
@@ -336,3 +337,50 @@ def test_by_language_falls_back_to_the_detected_question_language():
         per_question({"refused": False, "language": "en", "retrieved": []}, {"id": "c", "lang": "EN ", "answerable": False}, read_source=str),
     ]
     assert set(report(rows)["by_lang"]) == {"ko", "ja", "en"}
+
+
+# ---- wrong-document answers and the refusal curve
+
+
+def test_wrong_document_is_an_answer_quoting_a_file_outside_the_sources():
+    ko, ja = DOCS["ko.txt"], DOCS["ja.txt"]
+    right = result(answer="helmet [1]", citations=[cite("ko.txt", ko.index("황금"), ko.index("황금") + 9)])
+    wrong = result(answer="2027 [1]", citations=[cite("ja.txt", 0, 8)])
+    mixed = result(answer="[1] [2]", citations=[cite("ko.txt", 0, 5), cite("ja.txt", 0, 8, n=2)])
+    rows = [per_question(r, HELMET, read_source=read_source) for r in (right, wrong, mixed)]
+    assert [r["wrong_document"] for r in rows] == [False, True, True]
+    assert rows[2]["answer_hit"] is False  # a hit and a wrong document are separate questions
+    # nothing quoted: refused, uncited, or an unanswerable item: no verdict
+    assert per_question(result(refused=True, citations=[cite("ja.txt", 0, 8)]), HELMET, read_source=read_source)["wrong_document"] is None
+    assert per_question(result(answer="no cite"), HELMET, read_source=read_source)["wrong_document"] is None
+    assert per_question(wrong, UNANSWERABLE, read_source=read_source)["wrong_document"] is None
+    agg = aggregate(rows)
+    assert agg["wrong_document"] == pytest.approx(2 / 3) and agg["support"]["wrong_document"] == 3
+    assert agg["ci95"]["wrong_document"] is not None
+    en_ko = report(rows)["by_pair"]["en→ko"]
+    assert en_ko["wrong_document"] == pytest.approx(2 / 3)  # reported per question→document language pair
+    assert "wrong_document" in METRICS
+
+
+def scored(item: dict, score: float | None, refused: bool) -> dict:
+    return per_question({**result(answer="x", refused=refused), "evidence_score": score}, item, read_source=read_source)
+
+
+def test_the_refusal_curve_counts_what_each_threshold_would_refuse():
+    rows = [scored(UNANSWERABLE, -1.0, True), scored({**UNANSWERABLE, "id": "u2"}, 0.3, False),
+            scored({**UNANSWERABLE, "id": "u3"}, None, True),  # no sentence to weigh: refused at any threshold
+            *(scored(HELMET, s, s < 0.25) for s in (0.2, 0.5, 0.9, 1.4))]
+    curve = refusal_curve(rows, current=0.25, percentiles=(0, 50, 100))
+    assert (curve["unanswerable"], curve["answerable"], curve["current"]) == (3, 4, 0.25)
+    points = {pt["threshold"]: (pt["refused_unanswerable"], pt["refused_answerable"], pt["current"]) for pt in curve["points"]}
+    assert points == {-1.0: (1, 0, False), 0.25: (2, 1, True), 0.4: (3, 1, False), 1.4: (3, 3, False)}  # 0.4: the median
+    # at the current threshold the curve gives the refusals the answerer made
+    current = next(pt for pt in curve["points"] if pt["current"])
+    counts = refusal_counts(rows)
+    assert (current["refused_unanswerable"], current["refused_answerable"]) == (counts["refused_unanswerable"], counts["refused_answerable"])
+
+
+def test_no_curve_without_scores():
+    assert refusal_curve([per_question(result(answer="samurai helmet"), HELMET, read_source=read_source)]) is None  # the baseline
+    assert refusal_curve([scored(HELMET, None, False)]) is None  # an LLM answered: no threshold decided it
+    assert refusal_curve([]) is None

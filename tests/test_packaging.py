@@ -1,4 +1,5 @@
-"""The built wheel carries what the bot reads at run time: prompts, the boilerplate list, the lexicon.
+"""The built wheel carries what the bot reads at run time (prompts, the boilerplate list, the lexicon) and, in the
+evaluation package beside it, the question sets with their corpora.
 
 A wheel install used to fail on its first refusal (prompts were read from the source tree). The wheel is
 built from this checkout and imported from its unpacked files, outside the repository.
@@ -16,6 +17,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The question sets with their own corpus (eval/NAME/questions.jsonl and eval/NAME/docs/).
+SET_FOLDERS = sorted(p.parent for p in (ROOT / "eval").glob("*/questions.jsonl") if (p.parent / "docs").is_dir())
 
 CHECK = r"""
 import sys
@@ -32,6 +35,10 @@ print(bridging.LEXICON.is_file() and bridging.LEXICON.is_relative_to(sys.argv[1]
 print((Path(index.__file__).parent / "boilerplate.txt").is_file())
 from index.readings import hangul_reading
 print(hangul_reading("大統領"))
+from evaluation.datasets import plan_sets
+planned = plan_sets(None)
+assert all(s.dataset.is_relative_to(sys.argv[1]) and (s.corpus is None or s.corpus.is_dir()) for s in planned), planned
+print(" ".join(s.name for s in planned))
 """
 
 
@@ -72,10 +79,13 @@ def test_the_wheel_ships_prompts_lexicon_and_boilerplate_and_refuses_outside_a_c
     wheel = build_wheel(tmp_path)
     names = zipfile.ZipFile(wheel).namelist()
     assert "bot/prompt_files/refusal_en.txt" in names and "index/data/lexicon.tsv.gz" in names
-    assert {"index/data/hanja_readings.tsv", "bot/evaluation/sets/faq.jsonl", "bot/evaluation/sets/userdocs/questions.jsonl"} <= set(names)
-    assert not any(n.startswith(("tests/", "seeds/", "eval/results/")) for n in names)
+    assert {"index/data/hanja_readings.tsv", "evaluation/sets/faq.jsonl", "evaluation/sets/userdocs/questions.jsonl"} <= set(names)
+    for folder in SET_FOLDERS:  # every set with its whole corpus (eval/everyday too, once it is there)
+        assert f"evaluation/sets/{folder.name}/questions.jsonl" in names, folder
+        assert {f"evaluation/sets/{folder.name}/docs/{p.name}" for p in (folder / "docs").iterdir()} <= set(names), folder
+    assert not any(n.startswith(("tests/", "seeds/", "eval/", "evaluation/sets/results/")) or "/parts/" in n for n in names)
     modules = {n for n in names if n.endswith(".py")}
-    assert modules == {p.relative_to(ROOT).as_posix() for top in ("bot", "index") for p in (ROOT / top).rglob("*.py")
+    assert modules == {p.relative_to(ROOT).as_posix() for top in ("bot", "index", "evaluation") for p in (ROOT / top).rglob("*.py")
                        if "__pycache__" not in p.parts} | {f"bot/prompt_files/{p.name}" for p in (ROOT / "prompts").glob("*.py")}, \
         "the wheel holds exactly the source tree's modules"
     zipfile.ZipFile(wheel).extractall(tmp_path / "site")
@@ -83,7 +93,9 @@ def test_the_wheel_ships_prompts_lexicon_and_boilerplate_and_refuses_outside_a_c
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
     assert lines[0] == "The sources don't say." and lines[1].startswith("자료에는")
-    assert lines[2].startswith("韓国語の資料から") and lines[3:] == ["True", "True", "대통령"]
+    assert lines[2].startswith("韓国語の資料から") and lines[3:6] == ["True", "True", "대통령"]
+    everyday = " everyday" if (ROOT / "eval" / "everyday" / "questions.jsonl").is_file() else ""
+    assert lines[6:] == [f"faq-dev{everyday} faq-test userdocs"]  # the shipped sets, found outside a checkout
 
 
 # ---------------------------------------------------------------- the wheel, installed for real
@@ -155,9 +167,13 @@ def test_the_wheel_installed_for_real_indexes_refuses_and_evaluates_outside_a_ch
     sets = subprocess.run([str(venv / "bin" / "python"), "-c", PLAN], capture_output=True, text=True, cwd=work, env=env, timeout=120)
     assert sets.returncode == 0, sets.stderr[-3000:]
     planned = json.loads(sets.stdout)
-    assert [p["name"] for p in planned] == ["faq-dev", "faq-test", "userdocs"]
-    shipped_notes = len([p for p in (ROOT / "eval" / "userdocs" / "docs").iterdir() if p.suffix in {".md", ".txt", ".pdf"}])
-    assert all(p["dataset"].startswith(str(venv)) for p in planned) and planned[2]["corpus_files"] == shipped_notes == 12
+    everyday = ["everyday"] if (ROOT / "eval" / "everyday" / "questions.jsonl").is_file() else []
+    assert [p["name"] for p in planned] == ["faq-dev", *everyday, "faq-test", "userdocs"]
+    assert all(p["dataset"].startswith(str(venv)) for p in planned)
+    for p in planned:
+        if p["name"] in ("everyday", "userdocs"):
+            shipped = [f for f in (ROOT / "eval" / p["name"] / "docs").iterdir() if f.suffix in {".md", ".txt", ".pdf"}]
+            assert p["corpus_files"] == len(shipped) >= 12, p["name"]
     # ... and `bot eval` scores a few of the shipped FAQ questions (all 263 would take minutes): report and plot.
     small = work / "small.jsonl"
     small.write_text("".join(line + "\n" for line in planned[0]["first_lines"]), encoding="utf-8")
@@ -172,7 +188,7 @@ def test_the_wheel_installed_for_real_indexes_refuses_and_evaluates_outside_a_ch
 
 PLAN = """
 import json
-from bot.evaluation.datasets import plan_sets
+from evaluation.datasets import plan_sets
 out = []
 for s in plan_sets(None):
     out.append({"name": s.name, "dataset": str(s.dataset), "corpus_files": len(list(s.corpus.iterdir())) if s.corpus else 0,

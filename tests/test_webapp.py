@@ -180,7 +180,7 @@ def test_feedback_becomes_candidate_faq_items_for_review(tmp_path, chatbot):
     from click.testing import CliRunner
 
     from bot.cli import cli
-    from bot.evaluation.datasets import load_dataset
+    from evaluation.datasets import load_dataset
     from bot.web.feedback import append_feedback, feedback_record
 
     good = chatbot.answer("What did Ishiba give Trump?")

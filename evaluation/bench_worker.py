@@ -1,8 +1,8 @@
-"""The subprocess side of ``bot bench``: ``python -m bot.evaluation.bench_worker build|query|server CONFIG.json``.
+"""The subprocess side of ``bot bench``: ``python -m evaluation.bench_worker build|query|server CONFIG.json``.
 
 Each kind runs in a fresh interpreter so its peak RSS and its first-use costs are its own; it prints
 JSON lines (``{"progress": [...]}`` while it works, ``{"result": {...}}`` last) that
-:mod:`bot.evaluation.benchmark` reads.
+:mod:`evaluation.benchmark` reads.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.evaluation.benchmark import FALLBACK_QUESTIONS
-from bot.evaluation.metrics import percentile
+from evaluation.benchmark import FALLBACK_QUESTIONS
+from evaluation.metrics import percentile
 from index.settings import Settings
 
 

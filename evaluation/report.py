@@ -18,6 +18,7 @@ TABLE_METRICS = (
     ("mrr", "MRR"),
     ("source_hit@1", "src@1"),
     ("answer_hit", "answer"),
+    ("wrong_document", "wrong doc"),
     ("n_citations", "cites/answer"),
     ("citation_validity", "cite valid"),
     ("latency_p50_ms", "p50 ms"),
@@ -44,6 +45,11 @@ def _refusal_line(name: str, c: dict[str, Any]) -> str:
     return (f"{name}: refused {c['refused_unanswerable']} of {c['unanswerable']} unanswerable questions "
             f"and {c['refused_answerable']} of {c['answerable']} answerable ones.")
 
+
+
+def _role(part: dict[str, Any]) -> str:
+    """'dev split' for a half cut by split_of, 'all of it dev' for a set that is one role as a whole."""
+    return f"all of it {part['split']}" if part.get("whole") else f"{part['split']} split"
 
 
 def _fmt(value: Any, key: str) -> str:
@@ -91,6 +97,18 @@ def _table(groups: dict[str, dict], base_groups: dict[str, dict] | None, label: 
     return lines
 
 
+def curve_lines(curve: dict[str, Any] | None) -> list[str]:
+    """The refusal curve as a table: each threshold, what it would refuse of the unanswerable and answerable questions."""
+    if not curve:
+        return []
+    lines = ["| refuse below | refused unanswerable | false refusals |", "|---:|---|---|"]
+    for pt in curve["points"]:
+        mark = " (current)" if pt["current"] else ""
+        lines.append(f"| {pt['threshold']:.3f}{mark} | {pt['refused_unanswerable']}/{curve['unanswerable']} | "
+                     f"{pt['refused_answerable']}/{curve['answerable']} |")
+    return lines
+
+
 def _set_section(part: dict[str, Any]) -> list[str]:
     base = part.get("baseline")
     idx = part["index"]
@@ -98,7 +116,7 @@ def _set_section(part: dict[str, Any]) -> list[str]:
     lines = [
         f"## Set: {part['name']}",
         "",
-        f"Dataset `{part['dataset']}`" + (f", {part['split']} split" if part["split"] != "all" else "")
+        f"Dataset `{part['dataset']}`" + (f", {_role(part)}" if part["split"] != "all" else "")
         + f": {part['questions']} questions ({part['answerable']} answerable, {part['questions'] - part['answerable']} unanswerable), "
         f"asked over {where}: {idx['files']} files, {idx['passages']} passages, {idx['sentences']} sentences. {part['seconds']:.1f} s.",
         "",
@@ -118,6 +136,11 @@ def _set_section(part: dict[str, Any]) -> list[str]:
     lines += ["### Overall", "", *_table({"all": part["overall"]}, {"all": base["overall"]} if base else None, "")]
     lines += ["", "Refusals: " + _refusal_line("ours", part["refusals"])
               + (" " + _refusal_line("Baseline", base["refusals"]) if base else "")]
+    if part.get("refusal_curve"):
+        lines += ["", "### Refusal curve", "",
+                  "What each refusal threshold would refuse, from every answer's `evidence_score` (the answers are "
+                  "otherwise unchanged): the thresholds are the deciles of this set's scores and the current one. "
+                  "Choose a threshold on the dev sets only.", "", *curve_lines(part["refusal_curve"])]
     lines += ["", "### By question language", "", *_table(part["by_lang"], base["by_lang"] if base else None, "lang")]
     lines += ["", "### By question language → document language", "",
               *_table(part["by_pair"], base["by_pair"] if base else None, "pair")]
@@ -138,13 +161,15 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"Embedding `{s['embedding']}`, k={s['k']}, answerer `{s['llm']}`, sparse={s['sparse']}. Run {report['created']}"
         + (f", load average {report['load_avg_1m']} on {os.cpu_count()} CPUs." if report.get("load_avg_1m") is not None else "."),
         "",
-        "**Tuning happens only on faq-dev.** faq-test and userdocs are held out: read them to report, never to choose "
-        "a constant, a threshold or a prompt (the split is `split_of(id)` in `bot/evaluation/datasets.py`, a hash of the id's stem).",
+        "**Tuning happens only on the dev sets (faq-dev, everyday).** faq-test and userdocs are held out: read them to report, "
+        "never to choose a constant, a threshold or a prompt (the FAQ's split is `split_of(id)` in `evaluation/datasets.py`, a hash "
+        "of the id's stem; everyday is all dev, userdocs all test).",
         "",
         "## Summary",
         "",
     ]
-    head = ["set", "questions", "ev@1 (95% CI)", "ev@5", "MRR", "answer (95% CI)", "refused unanswerable", "false refusals", "cites/answer"]
+    head = ["set", "questions", "ev@1 (95% CI)", "ev@5", "MRR", "answer (95% CI)", "wrong doc", "refused unanswerable",
+            "false refusals", "cites/answer"]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, part in sets.items():
         for who, src in (("", part), ("baseline: ", part.get("baseline"))):
@@ -153,6 +178,7 @@ def render_markdown(report: dict[str, Any]) -> str:
             o = src["overall"]
             lines.append("| " + " | ".join([f"{who}{name}", str(part["questions"]), _with_ci(o, "evidence_hit@1"),
                                             *(_fmt(o.get(k), k) for k in ("evidence_hit@5", "mrr")), _with_ci(o, "answer_hit"),
+                                            _fmt(o.get("wrong_document"), "wrong_document"),
                                             _ratio(src["refusals"]["refused_unanswerable"], src["refusals"]["unanswerable"]),
                                             _ratio(src["refusals"]["refused_answerable"], src["refusals"]["answerable"]),
                                             _fmt(o.get("n_citations"), "n_citations")]) + " |")
@@ -167,7 +193,12 @@ def render_markdown(report: dict[str, Any]) -> str:
         "**MRR**: mean reciprocal rank of that passage. **src@1**: the top passage comes from the item's source file.",
         "- **answer**: a non-refused answer whose text or cited quotes contain a keyword (answerable items only). "
         "**cites/answer**: mean number of citations per answer that was not a refusal. "
-        "**cite valid**: share of citations whose quote is exactly `file[start:end]`.",
+        "**cite valid**: share of citations whose quote is exactly `file[start:end]`. "
+        "**wrong doc**: among answered answerable questions, the share that quote a file not among the item's sources "
+        "(by pair: is the question's language picking the document?).",
+        "- **Refusal curve**: the extractive answerer refuses when its evidence score is below a threshold "
+        "(`AnswerWeights.refuse_below`); each row counts what another threshold would refuse, the answers given being "
+        "the same. A question with no sentence to weigh is refused at every threshold.",
         "- **refused unanswerable**: refusals among the plausible unanswerable questions (higher is better). "
         "**false refusals**: refusals among answerable ones (lower is better). They are counts, not one accuracy: "
         "a bot that never refuses would score the answerable share on 'refusal accuracy'.",
@@ -194,7 +225,8 @@ def render_markdown(report: dict[str, Any]) -> str:
 def summary_markdown(report: dict[str, Any]) -> str:
     """The lines the CLI prints: per set, main metrics overall and by pair, ours (and the baseline), and refusals."""
     keys = [("evidence_hit@1", "ev@1"), ("evidence_hit@5", "ev@5"), ("mrr", "MRR"), ("answer_hit", "answer"),
-            ("n_citations", "cites/answer"), ("citation_validity", "cite valid"), ("latency_p50_ms", "p50 ms")]
+            ("wrong_document", "wrong doc"), ("n_citations", "cites/answer"), ("citation_validity", "cite valid"),
+            ("latency_p50_ms", "p50 ms")]
     out: list[str] = []
     for name, part in report["sets"].items():
         base = part.get("baseline")
@@ -215,10 +247,12 @@ def summary_markdown(report: dict[str, Any]) -> str:
             if base and pair in base["by_pair"]:
                 lines.append(row(f"baseline: {pair}", base["by_pair"][pair]))
         out += [f"## {name}: {part['questions']} questions from {part['dataset']}"
-                + (f" ({part['split']} split)" if part["split"] != "all" else ""), "", *lines, ""]
+                + (f" ({_role(part)})" if part["split"] != "all" else ""), "", *lines, ""]
         out += [_refusal_line("Refusals, ours", part["refusals"])]
         if base:
             out += [_refusal_line("Refusals, baseline", base["refusals"])]
+        if part.get("refusal_curve"):
+            out += ["", "Refusal curve (what each threshold would refuse):", "", *curve_lines(part["refusal_curve"])]
         out += [f"warning: {w}" for w in part.get("warnings") or []] + [""]
     out += [f"note: {n}" for n in report.get("notes") or []]
     return "\n".join(out).rstrip()

@@ -1,14 +1,15 @@
 """``bot eval``: run the planned question sets through the same chain as ``bot ask``, score them, write the report.
 
 Writes ``results.jsonl`` (one line per question: its set, the full answer object and its metric row),
-``report.json`` / ``report.md`` (per set: overall, refusals as counts, by question language, by
-question→document language and by answer type) and the plot. With ``baseline=True`` the LangChain tutorial
-pipeline (:mod:`bot.evaluation.baseline`) answers the same questions over the same files with the same
+``report.json`` / ``report.md`` (per set: overall, refusals as counts and as a curve over the refusal threshold,
+wrong-document answers, by question language, by question→document language and by answer type) and the plot,
+and on request the README's results table (:mod:`evaluation.readme`). With ``baseline=True`` the LangChain tutorial
+pipeline (:mod:`evaluation.baseline`) answers the same questions over the same files with the same
 embedding model, and both are reported side by side. A set with its own corpus is indexed into
 ``<out>/index-<set>`` (embedded store; a re-run re-embeds only changed files).
 
-Sets come from :mod:`bot.evaluation.datasets`, metrics from :mod:`bot.evaluation.metrics`, rendering from
-:mod:`bot.evaluation.report`; this module only runs, scores and writes.
+Sets come from :mod:`evaluation.datasets`, metrics from :mod:`evaluation.metrics`, rendering from
+:mod:`evaluation.report`; this module only runs, scores and writes.
 """
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from bot.evaluation import metrics
-from bot.evaluation.datasets import EvalSet, plan_sets
-from bot.evaluation.machine import load_avg
-from bot.evaluation.report import plot_report, render_markdown, summary_markdown
+from evaluation import metrics
+from evaluation.datasets import EvalSet, plan_sets
+from evaluation.machine import load_avg
+from evaluation.readme import check_place, eval_table, write_table
+from evaluation.report import plot_report, render_markdown, summary_markdown
 from index.errors import BotError
 from index.languages import majority_language
 from index.settings import Settings
@@ -58,7 +60,7 @@ class _Engine:
 
     def get_baseline(self, progress: Progress | None):
         if self.baseline is None:
-            from bot.evaluation.baseline import TutorialBaseline
+            from evaluation.baseline import TutorialBaseline
             from index.embedding import get_embedder
 
             t0 = time.perf_counter()
@@ -100,12 +102,16 @@ def run_eval(
     baseline: bool,
     split: str = "all",
     progress: Progress | None = None,
+    readme: Path | None = None,
 ) -> dict[str, Any]:
     """Answer every question of every planned set, score it, write the report files; return report.json's content.
 
-    ``dataset=None`` runs faq-dev, faq-test and userdocs (as ``split`` allows); a file runs that file only.
+    ``dataset=None`` runs faq-dev, everyday, faq-test and userdocs (as ``split`` allows); a file runs that file only.
+    ``readme``: also write the results table between its ``<!-- results:eval -->`` markers.
     """
     sets = plan_sets(dataset, split)
+    if readme is not None:
+        check_place(readme, "eval")  # before minutes of answering, not after
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -131,6 +137,7 @@ def run_eval(
     report: dict[str, Any] = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "split": split,
+        "dataset": str(dataset) if dataset is not None else None,
         "settings": {
             "embedding": main.catalog.embedding,
             "k": settings.k,
@@ -153,6 +160,9 @@ def run_eval(
     written.append(out_dir / "report.svg")
     (out_dir / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     (out_dir / "report.md").write_text(render_markdown(report), encoding="utf-8")
+    if readme is not None:
+        write_table(readme, "eval", eval_table(report))
+        written.append(Path(readme))
     report["written"] = [str(p) for p in written]
     report["markdown_summary"] = summary_markdown(report)
     return report
@@ -212,6 +222,7 @@ def _run_set(eset: EvalSet, engine: _Engine, *, baseline: bool, progress: Progre
         "name": eset.name,
         "dataset": str(eset.dataset),
         "split": eset.split,
+        "whole": eset.whole,
         "corpus": str(eset.corpus) if eset.corpus else None,
         "index_dir": str(engine.index_dir),
         "questions": len(eset.items),
@@ -220,6 +231,7 @@ def _run_set(eset: EvalSet, engine: _Engine, *, baseline: bool, progress: Progre
         "document_languages": engine.doc_langs,
         "seconds": round(ours_seconds, 2),
         "refusals": metrics.refusal_counts(ours_rows),
+        "refusal_curve": metrics.refusal_curve(ours_rows, engine.settings.answering.refuse_below),
         "overall": ours["overall"],
         "by_lang": ours["by_lang"],
         "by_pair": ours["by_pair"],

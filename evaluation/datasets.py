@@ -1,17 +1,21 @@
 """The question sets ``bot eval`` scores: the FAQ file format, its validation, the dev/test split.
 
-Sets. By default three are scored, each in its own section of the report:
+Sets (:data:`SETS`; each is scored in its own section of the report):
 
 - ``faq-dev`` and ``faq-test``: ``eval/faq.jsonl`` (questions on the seeds) cut in two by :func:`split_of`,
-  a fixed hash of each id's stem. **Tuning happens only on faq-dev**: thresholds, weights, prompts and other
-  constants are chosen by looking at dev numbers; faq-test is read to report, never to choose.
-- ``userdocs``: ``eval/userdocs/questions.jsonl`` over its own small corpus, ``eval/userdocs/docs/`` (notes
-  written for evaluation, unlike the seeds: minutes, a recall notice, a lease, a recipe ...). It is held out
-  like faq-test and is the only set with English documents.
+  a fixed hash of each id's stem.
+- ``everyday``: ``eval/everyday/questions.jsonl`` over its own corpus ``eval/everyday/docs/`` (notices,
+  policies, e-mails, minutes, manuals, itineraries, recipes, price lists, forms and chat logs in English, Korean
+  and Japanese, many with tables). All of it is dev: it is for tuning, beside faq-dev.
+- ``userdocs``: ``eval/userdocs/questions.jsonl`` over its own small corpus, ``eval/userdocs/docs/``. All of it
+  is test, like faq-test.
 
-``--split dev`` runs faq-dev only (the tuning loop); ``--split test`` runs faq-test and userdocs.
-``--dataset FILE`` runs that one file instead (``--split`` then picks its dev or test half). A dataset with a
-``docs/`` folder beside it is evaluated on that folder; any other dataset on the main index.
+**Tuning happens only on the dev sets** (faq-dev, everyday): thresholds, weights, prompts and other constants
+are chosen by looking at their numbers; the test sets (faq-test, userdocs) are read to report, never to choose.
+``--split dev`` runs the dev sets (the tuning loop), ``--split test`` the test sets, ``--split all`` (the
+default) both. ``--dataset FILE`` runs that one file instead: one of the sets above keeps its role, any other
+file is cut by :func:`split_of`. A dataset with a ``docs/`` folder beside it is evaluated on that folder; any
+other dataset on the main index.
 """
 from __future__ import annotations
 
@@ -23,28 +27,47 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from bot.evaluation import metrics
+from evaluation import metrics
 from index.errors import BotError
 from index.settings import PROJECT_ROOT
 
+
 def _sets_dir() -> Path:
-    """``eval/`` of a checkout, else the copy shipped in the package (``bot.evaluation.sets``)."""
+    """``eval/`` of a checkout, else the copy shipped in the package (``evaluation.sets``)."""
     checkout = PROJECT_ROOT / "eval"
     if (checkout / "faq.jsonl").is_file():
         return checkout
-    # ``bot.evaluation.sets`` is a folder of data without __init__.py, so files() gives a namespace's
-    # MultiplexedPath; its file is a real path, and so is the folder holding it (the userdocs corpus is
+    # ``evaluation.sets`` is a folder of data without __init__.py, so files() gives a namespace's
+    # MultiplexedPath; its file is a real path, and so is the folder holding it (a set's corpus is
     # indexed like any folder, so it must be one).
-    return Path(files("bot.evaluation.sets").joinpath("faq.jsonl")).parent
+    return Path(files("evaluation.sets").joinpath("faq.jsonl")).parent
 
 
 EVAL_DIR = _sets_dir()
 DEFAULT_DATASET = EVAL_DIR / "faq.jsonl"
+EVERYDAY_DATASET = EVAL_DIR / "everyday" / "questions.jsonl"
 USERDOCS_DATASET = EVAL_DIR / "userdocs" / "questions.jsonl"
 #: A folder of this name beside a dataset file is the corpus that dataset is asked about.
 CORPUS_DIRNAME = "docs"
 SPLITS = ("dev", "test", "all")
 ANSWER_TYPES = metrics.ANSWER_TYPES
+
+
+@dataclass(frozen=True)
+class SetSpec:
+    """A question set of the project: its file and its role, 'dev' or 'test', or 'hash' (halves by :func:`split_of`)."""
+
+    name: str
+    dataset: Path
+    role: str
+
+
+#: The sets a plain ``bot eval`` scores, in report order (a set whose file is absent is skipped).
+SETS = (
+    SetSpec("faq", DEFAULT_DATASET, "hash"),
+    SetSpec("everyday", EVERYDAY_DATASET, "dev"),
+    SetSpec("userdocs", USERDOCS_DATASET, "test"),
+)
 
 #: field -> (accepted types, required?)
 SCHEMA: dict[str, tuple[tuple[type, ...], bool]] = {
@@ -58,6 +81,7 @@ SCHEMA: dict[str, tuple[tuple[type, ...], bool]] = {
     "history": ((list, type(None)), False),
     "doc_lang": ((str, type(None)), False),
     "answer_type": ((str, type(None)), False),
+    "near": ((str, type(None)), False),  # an unanswerable's document: what the question is plausibly about
 }
 
 # ---------------------------------------------------------------- dataset
@@ -169,24 +193,51 @@ class EvalSet:
     split: str
     items: list[dict[str, Any]]
     corpus: Path | None = None
+    whole: bool = False  # a set that is all dev or all test (everyday, userdocs), not a half cut by split_of
+
+
+def spec_of(dataset: Path) -> SetSpec | None:
+    """The project set a dataset file is (its role then holds under ``--dataset`` too), or None for any other file."""
+    try:
+        resolved = Path(dataset).resolve()
+        return next((s for s in SETS if s.dataset.resolve() == resolved), None)
+    except OSError:
+        return None
+
+
+def _set_parts(name: str, dataset: Path, role: str, items: list[dict[str, Any]], split: str) -> list[EvalSet]:
+    """The sections one dataset gives for ``split``: its dev and/or test half, or the whole set when its role is in."""
+    corpus = corpus_of(dataset)
+    if role == "hash":
+        return [EvalSet(f"{name}-{part}", dataset, part, select_split(items, part), corpus)
+                for part in ("dev", "test") if split in (part, "all")]
+    return [EvalSet(name, dataset, role, items, corpus, whole=True)] if split in (role, "all") else []
 
 
 def plan_sets(dataset: Path | None, split: str = "all") -> list[EvalSet]:
-    """The sets one ``bot eval`` run scores; every dataset is loaded and validated here, before any index work."""
+    """The sets one ``bot eval`` run scores; every dataset is loaded and validated here, before any index work.
+
+    ``dataset=None``: the project's sets (:data:`SETS`), the dev ones first (faq-dev, everyday), then the test
+    ones (faq-test, userdocs), as ``split`` allows. A file: that file only.
+    """
     if split not in SPLITS:
         raise BotError(f"--split must be one of {', '.join(SPLITS)} (got {split!r}).")
     if dataset is not None:
         dataset = Path(dataset)
         items = load_dataset(dataset)
+        spec = spec_of(dataset)
+        if spec is not None and spec.role != "hash":
+            parts = _set_parts(spec.name, dataset, spec.role, items, split)
+            if not parts:
+                raise BotError(f"{spec.name} is a {spec.role} set: all of it is {spec.role}, none of it {split} "
+                               f"(run it with --split {spec.role} or --split all).")
+            return parts
         corpus = corpus_of(dataset)
         name = corpus.parent.name if corpus else dataset.stem
         chosen = select_split(items, split)
         if not chosen:
-            raise BotError(f"{dataset} has no items in the {split} split (split_of(id) decides; see bot/evaluation/datasets.py).")
+            raise BotError(f"{dataset} has no items in the {split} split (split_of(id) decides; see evaluation/datasets.py).")
         return [EvalSet(name if split == "all" else f"{name}-{split}", dataset, split, chosen, corpus)]
-    faq = load_dataset(DEFAULT_DATASET)
-    sets = [EvalSet(f"faq-{part}", DEFAULT_DATASET, part, select_split(faq, part))
-            for part in ("dev", "test") if split in (part, "all")]
-    if split in ("test", "all") and USERDOCS_DATASET.is_file():
-        sets.append(EvalSet("userdocs", USERDOCS_DATASET, "all", load_dataset(USERDOCS_DATASET), corpus_of(USERDOCS_DATASET)))
-    return sets
+    planned = [part for spec in SETS if spec.dataset.is_file()
+               for part in _set_parts(spec.name, spec.dataset, spec.role, load_dataset(spec.dataset), split)]
+    return [s for s in planned if s.split == "dev"] + [s for s in planned if s.split != "dev"]

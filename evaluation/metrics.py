@@ -30,6 +30,7 @@ METRICS = (
     "mrr",
     *(f"source_hit@{k}" for k in K_VALUES),
     "answer_hit",
+    "wrong_document",
     "refusal_correct",
     "citation_validity",
     "n_citations",
@@ -124,6 +125,18 @@ def _answer_hit(result: Mapping[str, Any], keywords: list[str]) -> bool:
     return any(contains_keyword(t, keywords) for t in texts if t)
 
 
+def _wrong_document(result: Mapping[str, Any], sources: set[str]) -> bool | None:
+    """An answer that quotes a file outside the item's sources (any of its citations); None when nothing was quoted.
+
+    Its own metric because an answer can hit a keyword and still quote the wrong document (issue 19: the question's
+    language picking the document), and a miss can come from the right document's wrong sentence.
+    """
+    citations = result.get("citations") or []
+    if result.get("refused") or not citations:
+        return None
+    return any(c.get("source") not in sources for c in citations)
+
+
 def _latency(result: Mapping[str, Any]) -> float | None:
     total = (result.get("timings_ms") or {}).get("total")
     return float(total) if isinstance(total, (int, float)) and not isinstance(total, bool) else None
@@ -169,16 +182,20 @@ def per_question(
         for k in K_VALUES:
             row[f"source_hit@{k}"] = _source_hit(result, src, k)
         row["answer_hit"] = _answer_hit(result, list(item.get("answer_keywords") or []))
+        row["wrong_document"] = _wrong_document(result, src)
     else:
         for k in K_VALUES:
             row[f"evidence_hit@{k}"] = None
             row[f"source_hit@{k}"] = None
         row["mrr"] = None
         row["answer_hit"] = None
+        row["wrong_document"] = None
     row["refusal_correct"] = bool(result.get("refused")) == (not answerable)
     row["citation_validity"] = citation_validity(result, read_source)
     row["n_citations"] = None if row["refused"] else len(result.get("citations") or [])
     row["latency_ms"] = _latency(result)
+    if "evidence_score" in result:  # the extractive answerer's refusal evidence, for the refusal curve
+        row["evidence_score"] = result["evidence_score"]
     return row
 
 
@@ -190,7 +207,7 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 #: Yes/no metrics whose means get a 95% interval in every summary (``ci95``).
-BINARY_METRICS = ("evidence_hit@1", "evidence_hit@5", "answer_hit")
+BINARY_METRICS = ("evidence_hit@1", "evidence_hit@5", "answer_hit", "wrong_document")
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float] | None:
@@ -226,6 +243,37 @@ def refusal_counts(rows: list[Mapping[str, Any]]) -> dict[str, Any]:
         "refused_answerable": wrong,
         "false_refusal_rate": wrong / len(ans) if ans else None,
     }
+
+
+#: Where the refusal curve puts its thresholds: these percentiles of a set's evidence scores (and the current threshold).
+CURVE_PERCENTILES = (0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100)
+
+
+def refusal_curve(rows: list[Mapping[str, Any]], current: float | None = None,
+                  percentiles: Iterable[float] = CURVE_PERCENTILES) -> dict[str, Any] | None:
+    """Refused unanswerables against false refusals as the refusal threshold moves, from each answer's evidence score.
+
+    An answer is refused at threshold t when its score is below t (as the extractive answerer decides), or always
+    when it had no sentence to weigh (score None). Thresholds are the given percentiles of the scores plus the
+    current one, so a threshold can be chosen on a dev set by reading the table. None when some answer carries no
+    score (an LLM answered, or the baseline, which never refuses): there is no threshold to move.
+    """
+    rows = list(rows)
+    if not rows or any("evidence_score" not in r or (r["evidence_score"] is None and not r.get("refused")) for r in rows):
+        return None
+    scores = [float(r["evidence_score"]) for r in rows if r["evidence_score"] is not None]
+    grid = {round(float(np.percentile(scores, q)), 4) for q in percentiles} if scores else set()
+    if current is not None:
+        grid.add(float(current))
+    unans = [r for r in rows if not r.get("answerable")]
+    ans = [r for r in rows if r.get("answerable")]
+
+    def refused(r: Mapping[str, Any], t: float) -> bool:
+        return r["evidence_score"] is None or r["evidence_score"] < t
+
+    points = [{"threshold": t, "refused_unanswerable": sum(refused(r, t) for r in unans),
+               "refused_answerable": sum(refused(r, t) for r in ans), "current": t == current} for t in sorted(grid)]
+    return {"unanswerable": len(unans), "answerable": len(ans), "current": current, "points": points}
 
 
 def _summary(rows: list[Mapping[str, Any]]) -> dict[str, Any]:

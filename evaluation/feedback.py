@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bot.evaluation.datasets import validate_item
+from evaluation.datasets import validate_item
 from index.errors import BotError
 
 

@@ -4,7 +4,7 @@ Same documents (the index's decoded file texts) and the same embedding model, bu
 recipe: ``RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200, add_start_index=True)``,
 an in-memory Chroma, dense ``similarity_search`` with k=4. With no LLM the top chunk *is* the answer
 and its citation; it never refuses and does not use the conversation history. Results come back in
-the JSON form of :class:`index.types.AnswerResult`, so :mod:`bot.evaluation.metrics` scores both pipelines alike.
+the JSON form of :class:`index.types.AnswerResult`, so :mod:`evaluation.metrics` scores both pipelines alike.
 """
 from __future__ import annotations
 

