@@ -109,9 +109,9 @@ class Conversations:
         return chat_messages(turns, ui=ui), sources_html(turns, self.ctx.catalog_or_none(), ui), result
 
     @staticmethod
-    def reset() -> tuple:
+    def reset(ui: str = "en") -> tuple:
         """An empty chat: (box, chat, sources, JSON, turns, conversation id)."""
-        return "", [], sources_empty("en"), None, [], None
+        return "", [], sources_empty(ui), None, [], None
 
     def open(self, conv_id: str | None, store: Any, ui: str) -> tuple:
         """The conversation picked in the list: (turns, its id, chat, sources, JSON, store that remembers it)."""
@@ -140,7 +140,7 @@ class Conversations:
         shown = gr.update(choices=conversation_choices(store), value=None)
         return (store, shown, [], None, *self.show([], ui), conv, gr.update(visible=True))
 
-    def forget(self, conv_id: str | None, store: Any, ui: str) -> tuple:
+    def forget(self, conv_id: str | None, store: Any) -> tuple:
         """The chat's Clear (trash): the conversation goes from this browser too, so a reload does not bring it back."""
         store = normal_store(store)
         conv = next((c for c in store["items"] if c["id"] == conv_id), None)
@@ -149,6 +149,7 @@ class Conversations:
         return store, gr.update(choices=conversation_choices(store), value=None), conv, gr.update(visible=conv is not None)
 
     def undo(self, deleted: dict | None, store: Any, ui: str) -> tuple:
+        """The conversation deleted last back in the list and on screen."""
         store = normal_store(store)
         if not deleted:
             return (gr.skip(),) * 9
@@ -168,9 +169,9 @@ def wire(page, convs: Conversations) -> dict:
     page.conv_list.input(convs.open, [page.conv_list, page.store, page.ui], opened, **private)
     page.delete_conv.click(convs.delete, [page.conv_id, page.store, page.ui], listed, **private)
     page.undo.click(convs.undo, [page.deleted, page.store, page.ui], listed, **private)
-    page.new_chat.click(convs.reset, None, view, api_name="clear").then(convs.new, [page.store], [page.store, page.conv_list], **private)
-    page.chat.clear(convs.forget, [page.conv_id, page.store, page.ui], [page.store, page.conv_list, page.deleted, page.undo], **private).then(
-        convs.reset, None, view, **private
+    page.new_chat.click(convs.reset, [page.ui], view, api_name="clear").then(convs.new, [page.store], [page.store, page.conv_list], **private)
+    page.chat.clear(convs.forget, [page.conv_id, page.store], [page.store, page.conv_list, page.deleted, page.undo], **private).then(
+        convs.reset, [page.ui], view, **private
     )
     return dict(fn=convs.save, inputs=[page.turns, page.conv_id, page.store], outputs=[page.store, page.conv_id, page.conv_list, page.undo],
                 **private)
