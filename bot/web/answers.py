@@ -108,10 +108,10 @@ def render_answer(result: AnswerResult, turn: int, ui: str = "en") -> str:
     notes = ""
     note = language_note(result)
     if note:
-        notes += f'<br><small class="lang-note" lang="{html.escape(note[1])}">{html.escape(note[0])}</small>'
-    notes += "".join(f"<br><small>⚠ {html.escape(w)}</small>" for w in result.warnings)
+        notes += f'<small class="lang-note" lang="{html.escape(note[1])}">{html.escape(note[0])}</small>'
+    notes += "".join(f'<small class="warn">⚠ {html.escape(w)}</small>' for w in result.warnings)
     if result.citations:
-        notes += f'<br><a class="to-sources" href="#sources">{html.escape(plural(s, "to_sources", len(result.citations)))}</a>'
+        notes += f'<a class="to-sources" href="#sources">{html.escape(plural(s, "to_sources", len(result.citations)))}</a>'
     return f'<div class="answer">{body}</div>{notes}'
 
 

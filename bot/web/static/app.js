@@ -126,6 +126,7 @@
     var clone = message.cloneNode(true);
     clone.querySelectorAll(".to-sources").forEach(function (n) { n.remove(); });
     clone.querySelectorAll("br").forEach(function (n) { n.replaceWith("\n"); });
+    clone.querySelectorAll("small").forEach(function (n) { n.before("\n\n"); });
     var text = (clone.textContent || "").replace(/[ \t]+\n/g, "\n").replace(/\n{3,}/g, "\n\n").trim();
     var seen = {}, sources = [];
     message.querySelectorAll('a.cite[href^="#src-"]').forEach(function (a) {
