@@ -203,11 +203,46 @@ def test_feedback_becomes_candidate_faq_items_for_review(tmp_path, chatbot):
     assert out.exit_code != 0 and "broken.jsonl:1: not a JSON line" in out.output and "Traceback" not in out.output
 
 
-def test_the_quoted_language_note_is_said_in_the_interface_language():
-    """An English question answered from a Korean quote: the page's note follows its interface language."""
-    result = AnswerResult(question="What did Ishiba give Trump?", answer="황금 사무라이 투구 [1]", refused=False, language="en",
-                          answer_language="ko", note="Quoted from a Korean source; set an LLM with --llm to get answers written in English.")
-    assert "Quoted from a Korean source" in render_answer(result, 1, ui="en")
-    ja = render_answer(result, 1, ui="ja")
-    assert "韓国語の資料からそのまま引用" in ja and "英語で書かれた回答" in ja and "Quoted from" not in ja
-    assert "한국어 자료에서 그대로 인용" in render_answer(result, 1, ui="ko")
+def test_the_quoted_language_note_is_said_in_the_askers_language_and_names_no_cli_flag():
+    """A Korean question answered from a Japanese quote: the note is in Korean whatever the interface's language, and
+    tells a web user what the operator can configure, not a command-line flag."""
+    result = AnswerResult(question="다카이치 총리는 언제 통화했나?", answer="電話会談は行われた [1]", refused=False, language="ko",
+                          answer_language="ja", note="일본어 자료에서 그대로 인용한 답입니다. 한국어로 쓴 답을 받으려면 --llm으로 LLM을 설정하세요.")
+    for ui in ("en", "ko", "ja"):
+        out = render_answer(result, 1, ui=ui)
+        assert '<small class="lang-note" lang="ko">일본어 자료에서 그대로 인용한 답입니다.' in out, ui
+        assert "--llm" not in out and "BOT_LLM" in out and "운영자" in out
+    english = AnswerResult(question="What did Ishiba give Trump?", answer="황금 사무라이 투구 [1]", refused=False, language="en",
+                           answer_language="ko", note="Quoted from a Korean source; set an LLM with --llm to get answers written in English.")
+    out = render_answer(english, 1, ui="ja")
+    assert "Quoted from a Korean source." in out and "written in English" in out and "--llm" not in out
+
+
+def test_model_markdown_and_html_become_text_and_list_marks_are_not_shown():
+    """The chat renders no Markdown: every tag in an answer's HTML is made by render_answer itself."""
+    import re
+
+    cite = Citation(n=1, source="f.txt", passage_id="f#p0", quote="✅ Lanterns.", start=0, end=12, score=0.9, lang="en", text="✅ Lanterns.")
+    answer = "- ✅ Lanterns **lit** [1].\n![x](http://127.0.0.1:9/a) <img src=http://127.0.0.1:9/b> [l](http://127.0.0.1:9/c)"
+    result = AnswerResult(question="q", answer=answer, refused=False, language="en", citations=[cite], answerer="openai:x")
+    out = render_answer(result, turn=1)
+    tags = set(re.findall(r"<(\w+)", out))
+    assert tags <= {"div", "a", "br", "strong", "small"}, tags
+    assert re.findall(r'href="([^"]+)"', out) == ["#src-1-1", "#sources"]
+    assert out.startswith('<div class="answer">Lanterns <strong>lit</strong> <a class="cite"')
+    assert "![x](http://127.0.0.1:9/a) &lt;img src=http://127.0.0.1:9/b&gt; [l](http://127.0.0.1:9/c)" in out
+    quoted = AnswerResult(question="q", answer="✅ Lanterns. [1]", refused=False, language="en", citations=[cite], answerer="extractive")
+    assert render_answer(quoted, 1).startswith('<div class="answer">Lanterns. <a')
+    assert cite.quote.startswith("✅")  # the citation keeps the file's text
+
+
+def test_source_counts_follow_each_languages_plural_rule():
+    cite = Citation(n=1, source="f.txt", passage_id="f#p0", quote="q", start=0, end=1, score=0.9, lang="en", text="q")
+    two = [cite, Citation(**{**cite.__dict__, "n": 2, "passage_id": "f#p1"})]
+    one = AnswerResult(question="q", answer="a [1]", refused=False, language="en", citations=[cite], answerer="extractive")
+    both = AnswerResult(question="q", answer="a [1] [2]", refused=False, language="en", citations=two, answerer="extractive")
+    assert "1 source ·" in sources_html([{"result": one}], None) and "(s)" not in sources_html([{"result": one}], None)
+    assert "2 sources ·" in sources_html([{"result": both}], None)
+    assert "1 source below" in render_answer(one, 1) and "2 sources below" in render_answer(both, 1)
+    assert "출처 1개" in sources_html([{"result": one}], None, ui="ko") and "출처 2개" in sources_html([{"result": both}], None, ui="ko")
+    assert "発췌" not in sources_html([{"result": one}], None, ui="ja") and "抜粋" in sources_html([{"result": one}], None, ui="ja")

@@ -1,4 +1,4 @@
-"""HTML for the page, as pure functions of answers, the catalog and the interface language.
+"""HTML for the sources column and the panel, as pure functions of answers, the catalog and the interface language.
 
 Everything that comes from a document, a file name, the user or the model is ``html.escape``d here, so a
 document containing ``<script>`` or markup shows as text and never runs.
@@ -11,73 +11,15 @@ import re
 import time
 from pathlib import Path
 
-from bot import prompts
-from bot.citing import MARKER
+from bot.web.answers import attr, plural
 from bot.web.strings import strings
 from index.languages import majority_language
 from index.types import AnswerResult, Citation
 
 LANG_NAMES = {"en": "English", "ko": "한국어", "ja": "日本語", "other": "other"}
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~>])")
-
-
-def _md_literal(text: str) -> str:
-    """Escaped HTML with Markdown punctuation backslashed: quoted document text shows exactly as written."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
-
-
-def _attr(text: str, limit: int = 240) -> str:
-    """Text for an attribute (tooltip, accessible name): one line, cut at ``limit``, escaped."""
-    text = " ".join(text.split())
-    return html.escape(text if len(text) <= limit else text[: limit - 1] + "…", quote=True)
-
-
 def sources_empty(ui: str = "en") -> str:
     return f'<div class="src-empty">{strings(ui)["sources_empty"]}</div>'
-
-
-def render_answer(result: AnswerResult, turn: int, ui: str = "en") -> str:
-    """The answer for the chat: escaped, each ``[n]`` a link to its source card named by its file and sentence.
-
-    The link's accessible name and tooltip say which file and sentence it cites (a bare "[1]" tells a screen
-    reader nothing), and a narrow screen gets a cue that the sources are below.
-    """
-    s = strings(ui)
-    cited = {c.n: c for c in result.citations}
-    literal = result.answerer == "extractive" or result.refused  # verbatim sentences: no Markdown
-
-    def text(t: str) -> str:
-        return _md_literal(t) if literal else html.escape(t, quote=False)
-
-    def link(m: re.Match) -> str:
-        out = []
-        for n in (int(x) for x in re.split(r"\s*,\s*", m.group(1))):
-            c = cited.get(n)
-            if c is None:
-                out.append(html.escape(f"[{n}]"))
-                continue
-            name = _attr(s["cite_label"].format(n=n, source=c.source))
-            out.append(
-                f'<a class="cite" href="#src-{turn}-{n}" aria-label="{name}" title="{_attr(c.source + ": " + (c.text or c.quote))}">[{n}]</a>'
-            )
-        return "".join(out)
-
-    out, pos = [], 0
-    for m in MARKER.finditer(result.answer):
-        out.append(text(result.answer[pos : m.start()]))
-        out.append(link(m))
-        pos = m.end()
-    out.append(text(result.answer[pos:]))
-    body = "".join(out)
-    note = result.note
-    if note and result.answer_language and ui in prompts.LANGUAGE_NAMES:  # said in the interface's language
-        note = prompts.quoted_note(result.answer_language, result.language, ui)
-    notes = f'\n\n<small class="lang-note">{html.escape(note)}</small>' if note else ""
-    notes += "".join(f"\n\n<small>⚠ {html.escape(w)}</small>" for w in result.warnings)
-    if result.citations:
-        notes += f'\n\n<a class="to-sources" href="#sources">{html.escape(s["to_sources"].format(n=len(result.citations)))}</a>'
-    return body + notes
 
 
 def passage_html(catalog, citations: list[Citation]) -> str:
@@ -117,8 +59,8 @@ def _card(catalog, citations: list[Citation], turn: int, kind: str = "src", ui: 
     anchors = "".join(f'<a class="anchor" id="{kind}-{turn}-{c.n}"></a>' for c in citations[1:])
     label = strings(ui)["cite_label"]
     anchors += "".join(
-        f'<span class="cite-info" hidden data-for="{kind}-{turn}-{c.n}" data-label="{_attr(label.format(n=c.n, source=c.source))}" '
-        f'data-preview="{_attr(c.source + ": " + (c.text or c.quote))}"></span>'
+        f'<span class="cite-info" hidden data-for="{kind}-{turn}-{c.n}" data-label="{attr(label.format(n=c.n, source=c.source))}" '
+        f'data-preview="{attr(c.source + ": " + (c.text or c.quote))}"></span>'
         for c in citations
     )
     return (
@@ -151,7 +93,8 @@ def sources_html(turns: list[dict], catalog, ui: str = "en") -> str:
         if not cards:
             cards.append(f'<p class="note">{html.escape(s["no_passage"])}</p>')
         total = result.timings_ms.get("total")
-        meta = f'{html.escape(s["n_sources"].format(n=len(result.citations)))} · {html.escape(result.answerer)}'
+        answerer = s["answerer_extractive"] if result.answerer == "extractive" else result.answerer
+        meta = f'{html.escape(plural(s, "n_sources", len(result.citations)))} · {html.escape(answerer)}'
         meta += f" · {total / 1000:.2f} s" if total else ""
         head = f"<b>Q{i}</b> {html.escape(result.question)} <span>· {meta}</span>"
         if i == len(turns):
@@ -159,19 +102,6 @@ def sources_html(turns: list[dict], catalog, ui: str = "en") -> str:
         else:
             groups.append(f'<details class="turn"><summary title="{html.escape(result.question)}">{head}</summary>{"".join(cards)}</details>')
     return "".join(groups)
-
-
-def chat_messages(turns: list[dict], pending: tuple[str, str] | None = None, ui: str = "en") -> list[dict[str, str]]:
-    """The chat as Gradio messages; ``pending`` is a question whose answer is still coming (text so far)."""
-    out: list[dict[str, str]] = []
-    for i, t in enumerate(turns, start=1):
-        out.append({"role": "user", "content": _md_literal(t["question"])})
-        out.append({"role": "assistant", "content": render_answer(t["result"], i, ui)})
-    if pending is not None:
-        question, partial = pending
-        out.append({"role": "user", "content": _md_literal(question)})
-        out.append({"role": "assistant", "content": html.escape(partial, quote=False) if partial else "…"})
-    return out
 
 
 def document_rows(catalog) -> list[dict]:
@@ -203,7 +133,7 @@ def index_html(catalog, index_dir: Path, error: str | None = None, ui: str = "en
     )
     return (
         f'<div class="stats">{stats}<br>{html.escape(s["embedding"])}: {html.escape(manifest["embedding"])} '
-        f'({manifest["dim"]} dims)<br>{html.escape(s["last_indexed"])}: {built}</div>'
+        f'({html.escape(s["dims"].format(dim=manifest["dim"]))})<br>{html.escape(s["last_indexed"])}: {built}</div>'
         f'<div class="doc head"><span class="name">{html.escape(s["file"])}</span><span class="meta">{html.escape(s["lang_passages"])}</span></div>{rows}'
     )
 
@@ -229,7 +159,7 @@ def document_html(catalog, source: str, turns: list[dict], ui: str = "en") -> st
         elif t:
             parts.append(t)
     lang = _main_lang(record)
-    head = html.escape(s["doc_head"].format(name=source, n=len(cited)))
+    head = html.escape(plural(s, "doc_head", len(cited), name=source))
     sep = "" if lang == "ja" else " "
     return f'<article class="card doc-view"><header><span class="file">{head}</span></header><p class="passage" lang="{lang}">{sep.join(parts)}</p></article>'
 

@@ -23,3 +23,13 @@ def strings(ui: str = "en") -> dict[str, str]:
     """Every string in language ``ui``; a key missing there falls back to English."""
     table = _all()
     return {**table["en"], **table.get(ui, {})}
+
+
+# The words the page script needs (Gradio's own texts it replaces, its notes); sent with the page, all languages.
+JS_KEYS = ("examples", "done", "drop_files", "or", "click_to_upload", "use_api", "server_unreachable", "sources_label")
+
+
+def script_strings() -> str:
+    """``window.seedbotStrings = {...};`` for the page script, safe inside a ``<script>`` element."""
+    table = {ui: {k: strings(ui)[k] for k in JS_KEYS} for ui in UI_LANGUAGES}
+    return "window.seedbotStrings = " + json.dumps(table, ensure_ascii=False).replace("</", "<\\/") + ";"
