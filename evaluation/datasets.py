@@ -126,7 +126,7 @@ def load_dataset(path: Path) -> list[dict[str, Any]]:
     """Every item of a JSONL FAQ file, validated; errors name the file and line."""
     path = Path(path)
     if not path.is_file():
-        raise BotError(f"No dataset at {path}. Pass --dataset FILE.jsonl (one JSON object per line; see README, 'Evaluation').")
+        raise BotError(f"No dataset at {path}. Pass --dataset FILE.jsonl (one JSON object per line; see docs/evaluation.md).")
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError as exc:

@@ -206,7 +206,7 @@ class SentenceTransformerEmbedder(Embedder):
         except ImportError:
             raise BotError(
                 "The sentence-transformers backend is not installed. Install the CPU build of torch first, "
-                "then: pip install -e '.[st]' (see README, 'Other embedding models')."
+                "then: pip install -e '.[st]' (see docs/usage.md, 'Other embedding models')."
             ) from None
         if threads:
             import torch

@@ -41,7 +41,7 @@ def setting(default: Any = None, *, help: str, env: str, option: str | None = No
 
 @dataclass
 class RetrievalWeights:
-    """Fusion weights of retrieval (index/retrieving.py), fitted on faq-dev (README, 'Retrieval')."""
+    """Fusion weights of retrieval (index/retrieving.py), fitted on faq-dev (docs/design.md, 'Retrieval')."""
 
     sparse: float = 0.5
     keyword: float = 2.0
@@ -68,7 +68,7 @@ class RetrievalWeights:
 
 @dataclass
 class AnswerWeights:
-    """Weights of the extractive answerer (bot/answering.py), fitted on faq-dev (README, 'Answers and refusals').
+    """Weights of the extractive answerer (bot/answering.py), fitted on faq-dev (docs/design.md, 'Answers and refusals').
 
     A sentence's selection score is its retrieval score (fused per-language z-scores) plus what makes it an
     answer rather than a sentence on the topic: it carries the asked answer type, it covers the
@@ -88,7 +88,7 @@ class AnswerWeights:
     #   − 2 if the question names someone or somewhere no document mentions
     #   − 2 if it asks for a number/date/article (of the unit it names) that no retrieved statement carries.
     # Fitted on faq-dev: 0.25 is the highest threshold that refuses no answerable dev question; it
-    # refuses off-topic questions in all three languages (README, 'Refusals').
+    # refuses off-topic questions in all three languages (docs/design.md, 'Answers and refusals').
     refuse_below: float = 0.25
     evidence_dense: float = 4.0
     dense_floor: float = 0.80

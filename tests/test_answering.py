@@ -197,7 +197,7 @@ def test_helmet_question_gets_one_sentence_not_a_pile(chatbot):
         pytest.param(
             "石破首相はトランプ氏に何を贈った？",
             HELMET,
-            marks=pytest.mark.xfail(reason="known limitation: ja→ko, 贈る has no dictionary route to 선물 (README, 'Answers')", strict=False),
+            marks=pytest.mark.xfail(reason="known limitation: ja→ko, 贈る has no dictionary route to 선물 (docs/design.md, 'Answers and refusals')", strict=False),
         ),
     ],
 )

@@ -165,7 +165,7 @@ def test_fake_llm_translates_the_question_for_retrieval(seed_settings, seed_inde
 
 def test_warm_up_loads_the_tokenizers_and_the_lexicon_in_a_fresh_process(seed_settings):
     """`bot serve` and `bot chat` warm up before the first question, which otherwise waited for Kiwi and the
-    backwards lexicon (2.3-2.8 s measured; README, 'Web UI'). In a fresh process: nothing loaded before, all after."""
+    backwards lexicon (2.3-2.8 s measured; docs/web-ui.md). In a fresh process: nothing loaded before, all after."""
     import subprocess
     import sys
 
