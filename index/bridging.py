@@ -354,6 +354,11 @@ def query_terms(text: str, english_targets: bool = False, pivot: bool = False, k
             for part in _compound_parts(token, known):
                 terms.append({"": run_lang, part: "exact"})
     flush()
+    return _unique_terms(terms)
+
+
+def _unique_terms(terms: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The first term of each own word: a word asked twice counts once."""
     seen: set[str] = set()
     unique = []
     for term in terms:
