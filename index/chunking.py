@@ -8,6 +8,7 @@ the passage before it rather than left as a fragment.
 from __future__ import annotations
 
 from index.languages import majority_language
+from index.settings import default
 from index.types import Document, Passage, Segment, Unit
 
 MIN_FRACTION = 0.3  # a passage shorter than this share of the target joins its neighbour...
@@ -24,7 +25,7 @@ def join_texts(texts: list[str], langs: list[str]) -> str:
     return out
 
 
-def make_units(doc: Document, segments: list[Segment], *, passage_chars: int = 420) -> tuple[list[Unit], list[Passage]]:
+def make_units(doc: Document, segments: list[Segment], *, passage_chars: int = default("passage_chars")) -> tuple[list[Unit], list[Passage]]:
     """Units (one per segment, ids ``<source>#s<i>``) and passages (``<source>#p<j>``) for ``doc``."""
     groups = _group(segments, passage_chars)
     units: list[Unit] = []

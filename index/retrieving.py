@@ -22,7 +22,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from index.errors import BotError
-from index.settings import RetrievalWeights as Weights, Settings
+from index.settings import RetrievalWeights as Weights, Settings, default
 from index.types import RetrievedPassage, UnitHit
 from index.storing import Catalog, load_catalog, open_vectors, server_index_name
 
@@ -254,7 +254,7 @@ class HybridRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     index: Any
-    k: int = 5
+    k: int = default("k")
     also: list[str] = []  # the question in other languages (LLM translations), searched alongside it
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:

@@ -288,3 +288,8 @@ def _coerce(f: dataclasses.Field, raw: str, env_name: str) -> Any:
 
 _FIELDS = {f.name: f for f in fields(Settings)}
 _HINTS = typing.get_type_hints(Settings)
+
+
+def default(name: str) -> Any:
+    """A setting's declared default, for a function's keyword default elsewhere (one place declares it)."""
+    return _FIELDS[name].default
