@@ -37,7 +37,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from index.errors import BotError
-from index.settings import redact_url
+from index.settings import redact_url, without_userinfo
 from index.types import Passage, Unit
 
 FORMAT_VERSION = 2  # 2: ids name their source, files are checksummed, one collection per catalog
@@ -76,6 +76,7 @@ def open_client(index_dir: Path, chroma_url: str | None, *, create: bool = True)
                 host=url.hostname or "localhost",
                 port=url.port or (443 if url.scheme == "https" else 8000),
                 ssl=url.scheme == "https",
+                headers=basic_auth(url),
                 settings=chroma_settings,
             )
             client.heartbeat()
@@ -93,6 +94,17 @@ def open_client(index_dir: Path, chroma_url: str | None, *, create: bool = True)
         return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=chroma_settings)
     except Exception as exc:  # a truncated or foreign chroma.sqlite3 fails in Chroma's own ways
         raise damaged(index_dir, f"its vector store cannot be opened: {type(exc).__name__}") from None
+
+
+def basic_auth(url) -> dict[str, str] | None:
+    """An ``Authorization: Basic`` header from the URL's user info (for a Chroma server behind an authenticating
+    proxy); the credentials travel with each request and are never stored."""
+    if url.username is None:
+        return None
+    from urllib.parse import unquote
+
+    pair = f"{unquote(url.username)}:{unquote(url.password or '')}".encode("utf-8")
+    return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
 
 
 def vector_store(client, collection: str, embedder, *, create: bool = True, metadata: dict | None = None):
@@ -292,7 +304,7 @@ class Catalog:
             "embedding": self.embedding,
             "dim": self.dim,
             "collection": self.collection,
-            "chroma_url": self.chroma_url,
+            "chroma_url": without_userinfo(self.chroma_url),  # credentials come from the caller, never from a file
             "built_at": self.built_at,
             "units": len(self.units),
             "files": {
