@@ -172,15 +172,31 @@ def read_question(words: tuple[str, ...], max_chars: int) -> str:
     from index.errors import UsageError
 
     if words == ("-",) or (not words and not _stdin_is_tty()):
-        limit = 4 * (max_chars + 1)  # UTF-8: enough bytes to hold more characters than the limit
-        stdin = getattr(sys.stdin, "buffer", None)
-        raw = stdin.read(limit + 1) if stdin is not None else b""
-        text = raw[:limit].decode("utf-8", "replace") + ("\ufffd" * (max_chars + 1) if len(raw) > limit else "")
+        text, length = _read_stdin(max_chars)
+        if length > max_chars:
+            raise UsageError(f"The question is {length} characters long; the limit is {max_chars}. Ask a shorter question.")
     else:
         text = readable(" ".join(words))
     if text.strip() and not text.replace("\ufffd", "").strip():
         raise UsageError("The question is not readable text (its bytes are not UTF-8). Ask in UTF-8, e.g.: bot ask \"What did Ishiba give Trump?\"")
     return validate_question(text, max_chars)
+
+
+def _read_stdin(max_chars: int, chunk: int = 1 << 20) -> tuple[str, int]:
+    """Standard input's text (only as much as a question may hold) and its real length in characters, counted
+    chunk by chunk so a huge input is measured without being kept."""
+    import codecs
+
+    stdin = getattr(sys.stdin, "buffer", None)
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    kept, length = [], 0
+    while stdin is not None and (raw := stdin.read(chunk)):
+        part = decoder.decode(raw)
+        length += len(part)
+        if sum(map(len, kept)) <= max_chars:
+            kept.append(part)
+    tail = decoder.decode(b"", final=True)
+    return ("".join(kept) + tail)[: max_chars + 1], length + len(tail)
 
 
 def _stdin_is_tty() -> bool:

@@ -502,7 +502,7 @@ def index_id(index_dir: Path) -> str:
         value = path.read_text(encoding="utf-8").strip()
         if re.fullmatch(r"[0-9a-f]{32}", value):
             return value
-    except OSError:
+    except (OSError, ValueError):  # missing, unreadable or not text (random bytes): a fresh tag, like any bad value
         pass
     value = uuid.uuid4().hex
     tmp = index_dir / (INDEX_ID + ".tmp")
