@@ -87,13 +87,41 @@ def open_client(index_dir: Path, chroma_url: str | None, *, create: bool = True)
                 "the embedded store."
             ) from None
         return client
-    if not create and not (index_dir / "chroma" / "chroma.sqlite3").is_file():
+    database = index_dir / "chroma" / "chroma.sqlite3"
+    if not create and not database.is_file():
         raise damaged(index_dir, f"its vector store {index_dir / 'chroma'} is missing")
+    if database.exists() and not _is_sqlite(database):  # Chroma would turn an empty file into a new database
+        raise damaged(index_dir, f"its vector store {database} is not a database")
     index_dir.mkdir(parents=True, exist_ok=True)
     try:
         return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=chroma_settings)
-    except Exception as exc:  # a truncated or foreign chroma.sqlite3 fails in Chroma's own ways
+    except BaseException as exc:  # a truncated or foreign chroma.sqlite3 fails in Chroma's own ways, a Rust panic too
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()  # the half-opened store must not be handed out again
         raise damaged(index_dir, f"its vector store cannot be opened: {type(exc).__name__}") from None
+
+
+def _is_sqlite(path: Path) -> bool:
+    """Whether ``path`` starts like an SQLite database (read only: opening it with sqlite would create one)."""
+    try:
+        with path.open("rb") as f:
+            return f.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def set_damaged_store_aside(index_dir: Path) -> Path | None:
+    """For a rebuild: move an embedded vector store that cannot be opened out of the way, so a fresh one is built
+    in its place (the rebuild re-embeds everything). Returns where it went, to be deleted once the rebuild is in."""
+    store = index_dir / "chroma"
+    if not store.exists():
+        return None
+    aside = index_dir / f"chroma.damaged-{uuid.uuid4().hex[:8]}"
+    os.replace(store, aside)
+    return aside
 
 
 def basic_auth(url) -> dict[str, str] | None:
