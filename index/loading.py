@@ -63,6 +63,7 @@ def discover(paths: list[Path], suffixes: tuple[str, ...] = SUFFIXES) -> tuple[l
             return
         files.append(p)
 
+    folders = [_resolved(Path(p)) for p in paths if Path(p).is_dir()]
     for path in paths:
         path = Path(path)
         if path.is_dir():
@@ -70,7 +71,12 @@ def discover(paths: list[Path], suffixes: tuple[str, ...] = SUFFIXES) -> tuple[l
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(names):
                     if not name.startswith(".") and name.lower().endswith(wanted):
-                        add(Path(root) / name)
+                        found = Path(root) / name
+                        outside = _link_outside(found, folders, wanted)
+                        if outside:
+                            problems.append(f"{found}: {outside}; skipped (only files under the folders named are indexed).")
+                        else:
+                            add(found)
         elif path.is_file():
             if path.suffix.lower() in wanted:
                 add(path)
@@ -83,6 +89,26 @@ def discover(paths: list[Path], suffixes: tuple[str, ...] = SUFFIXES) -> tuple[l
         else:
             problems.append(f"{path}: no such file or folder.")
     return files, problems
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
+
+
+def _link_outside(path: Path, folders: list[Path], wanted: tuple[str, ...]) -> str:
+    """Why a symbolic link met in a folder walk must not be followed ('' when it may): a walk indexes what lies
+    under the folders named, so a link to /etc/passwd in a shared documents folder is not a way to read it."""
+    if not path.is_symlink() or _loops(path):
+        return ""  # a plain file, or a loop that add() reports
+    target = _resolved(path)
+    if not any(target == f or f in target.parents for f in folders):
+        return f"a symbolic link to {target}, outside the folders named"
+    if target.exists() and (not target.is_file() or target.suffix.lower() not in wanted):  # dangling: load_document says so
+        return f"a symbolic link to {target}, not a {'/'.join(wanted)} file"
+    return ""
 
 
 def _loops(path: Path) -> bool:
