@@ -173,6 +173,9 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
                 raise BotError(f"{path}: starts with a {encoding} byte-order mark but is not valid {encoding}. "
                                "Re-save it as UTF-8.") from None
     head = raw[:8192]
+    if b"\x00" in head and _looks_utf16(head):
+        raise BotError(f"{path}: undetected encoding: it looks like UTF-16 text without a byte-order mark. "
+                       "Re-save it as UTF-8 (or UTF-16 with a byte-order mark).")
     if b"\x00" in head or len(_CONTROL.findall(head.decode("latin-1"))) > 0.1 * len(head):
         raise BotError(f"{path}: looks like a binary file, not text. Convert it to .txt (UTF-8), .md or .pdf.")
     try:
@@ -194,6 +197,19 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
             "Windows-1252). Re-save it as UTF-8."
         )
     return best[1], best[2]
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """Whether bytes with NULs in them read as UTF-16 text (nearly all printable) rather than binary data."""
+    head = head[: len(head) // 2 * 2]
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = head.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if text and sum(ch.isprintable() or ch.isspace() for ch in text) >= 0.95 * len(text):
+            return True
+    return False
 
 
 def _plausibility(text: str, encoding: str) -> float:

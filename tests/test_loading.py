@@ -231,3 +231,13 @@ def test_a_folder_walk_does_not_follow_links_that_leave_the_folders_named(tmp_pa
     files, problems = discover([docs, elsewhere])  # both folders named: the link's target may be indexed
     assert "secret_link.txt" in {p.name for p in files}
     assert any("script.sh, not a" in p for p in problems)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_an_undetected_encoding_not_binary(tmp_path, encoding):
+    """Issue 23, defect 15: such a file was called binary, which sends the user looking for the wrong problem."""
+    path = tmp_path / "notice.txt"
+    path.write_bytes("The bike workshop opens at nine on Saturdays.\n".encode(encoding) * 5)
+    with pytest.raises(BotError, match="undetected encoding.*UTF-16.*byte-order mark") as err:
+        load_document(path)
+    assert "binary" not in str(err.value)
