@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import fields
 from functools import wraps
@@ -73,8 +74,32 @@ def index_options(fn: Callable) -> Callable:
         except KeyboardInterrupt:
             click.echo("Interrupted; the previous index is unchanged.", err=True)
             sys.exit(130)
+        except Exception as exc:
+            line = _environment_failure(exc, overrides.get("chroma_url") or os.environ.get("BOT_CHROMA_URL"))
+            if line is None:
+                raise
+            click.secho(f"Error: {line}", fg="red", err=True)
+            sys.exit(1)
 
     return _apply(wrapper, _setting_options("index"))
+
+
+def _environment_failure(exc: BaseException, chroma_url: str | None) -> str | None:
+    """One line for what the machine did, not the program: a full disk, a Chroma server that went away mid-run.
+    Neither changes the index in use (its switch is the last step), so that is what the line says."""
+    import errno
+
+    from index.settings import redact_url
+
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        return (f"No space left on the device{where}. The index in use is intact (nothing was switched); "
+                "free some space and run the command again.")
+    chain = [type(e) for e in (exc, exc.__cause__, exc.__context__) if e is not None]
+    if chroma_url and any(t.__module__.startswith(("httpx", "httpcore")) or issubclass(t, ConnectionError) for t in chain):
+        return (f"Lost the connection to the Chroma server at {redact_url(chroma_url)} ({type(exc).__name__}). "
+                "The index on it is unchanged; run the command again once the server is back.")
+    return None
 
 
 def answer_options(fn: Callable) -> Callable:

@@ -27,13 +27,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory):
+def start_chroma(data: Path) -> tuple[subprocess.Popen, str]:
+    """A real `chroma run` server on a free port, answering its heartbeat."""
     exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
     if not Path(exe).exists():
         pytest.fail("the `chroma` command from the chromadb package is missing")
     port = free_port()
-    data = tmp_path_factory.mktemp("chroma-server")
     proc = subprocess.Popen(
         [exe, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,
@@ -51,6 +50,12 @@ def chroma_server(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("chroma server did not answer its heartbeat within 30 s")
+    return proc, url
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
+    proc, url = start_chroma(tmp_path_factory.mktemp("chroma-server"))
     yield url
     os.kill(proc.pid, signal.SIGTERM)
     proc.wait(timeout=10)
@@ -124,3 +129,31 @@ def test_credentials_in_the_chroma_url_reach_the_server_as_basic_auth(tmp_path):
     finally:
         httpd.shutdown()
     assert seen and seen[0] == "Basic " + base64.b64encode(b"alice:hunter2pw").decode("ascii")
+
+
+def test_a_chroma_server_killed_during_bot_index_is_one_line(tmp_path, monkeypatch):
+    """Issue 23, defect 8: a 101-line httpx.ConnectError traceback. The server is really killed (SIGKILL) while the
+    run embeds, and the run's next request to it fails as it would."""
+    from click.testing import CliRunner
+
+    import index.indexing as indexing
+    from bot.cli import cli
+
+    proc, url = start_chroma(tmp_path / "data")
+    real_embed = indexing._embed
+
+    def killed_first(*args, **kwargs):
+        proc.kill()
+        proc.wait(timeout=10)
+        return real_embed(*args, **kwargs)
+
+    monkeypatch.setattr(indexing, "_embed", killed_first)
+    try:
+        result = CliRunner().invoke(cli, ["index", "--chroma-url", url, "--index-dir", str(tmp_path / "idx"),
+                                          str(SEEDS_DIR / "003_ae09e089aea9dcdf.txt")])
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert len(errors) == 1 and "Chroma server" in errors[0] and "unchanged" in errors[0], result.stderr

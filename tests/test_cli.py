@@ -324,3 +324,38 @@ def test_random_bytes_in_index_id_do_not_stop_bot_index(tmp_path):
     assert result.exit_code == 0 and "Traceback" not in result.output, result.output
     asked = CliRunner().invoke(cli, ["ask", "--json", "--index-dir", str(idx), "When does the bike workshop open on Saturdays?"])
     assert asked.exit_code == 0 and any("nine" in p["text"] for p in json.loads(asked.stdout)["retrieved"])
+
+
+def _small_index(tmp_path) -> tuple[Path, Path]:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "note.txt").write_text("The bike workshop opens at nine on Saturdays.", encoding="utf-8")
+    idx = tmp_path / "idx"
+    assert CliRunner().invoke(cli, ["index", "--index-dir", str(idx), str(docs)]).exit_code == 0
+    return docs, idx
+
+
+def test_a_full_disk_is_one_line_and_the_index_in_use_is_intact(tmp_path, monkeypatch):
+    """Issue 23, defect 6: a full disk gave a 41-line traceback. Now one line that says the old index is intact,
+    and it is: it still answers, and the next run (with space again) indexes the new file."""
+    import errno
+
+    from index.storing import Catalog
+
+    docs, idx = _small_index(tmp_path)
+    (docs / "more.txt").write_text("Helmets are lent for free at the front desk.", encoding="utf-8")
+    real_write = Catalog.write
+
+    def full(self, index_dir):
+        raise OSError(errno.ENOSPC, "No space left on device", str(index_dir / "catalog-tmp"))
+
+    monkeypatch.setattr(Catalog, "write", full)
+    result = CliRunner().invoke(cli, ["index", "--index-dir", str(idx), str(docs)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1 and "No space left on the device" in errors[0] and "intact" in errors[0]
+    asked = CliRunner().invoke(cli, ["ask", "--json", "--index-dir", str(idx), "When does the bike workshop open on Saturdays?"])
+    assert asked.exit_code == 0 and any("nine" in p["text"] for p in json.loads(asked.stdout)["retrieved"])
+    monkeypatch.setattr(Catalog, "write", real_write)
+    again = CliRunner().invoke(cli, ["index", "--index-dir", str(idx), str(docs)])
+    assert again.exit_code == 0 and "added: more.txt" in again.output
