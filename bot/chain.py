@@ -32,10 +32,22 @@ def validate_question(question: Any, max_chars: int) -> str:
 
 
 def question_language(text: str) -> str:
-    from index.languages import detect_language
+    """The language to answer in: the question's, or English for a language the bot does not support."""
+    from index.languages import detect_language, unsupported_language
 
     lang = detect_language(text)
-    return lang if lang in ("en", "ko", "ja") else "en"
+    return lang if lang in ("en", "ko", "ja") and not unsupported_language(text) else "en"
+
+
+def unsupported_language_warning(text: str) -> str | None:
+    """A line (in English, the one language every asker's reader is likeliest to share) for an unsupported language."""
+    from index.languages import unsupported_language
+
+    name = unsupported_language(text)
+    if name is None:
+        return None
+    return (f"Questions in {name} are not supported (ask in English, Korean or Japanese); "
+            "the sources were still searched with the question as written.")
 
 
 @dataclass
@@ -146,6 +158,9 @@ class Chatbot:
         turn = Turn(question=question, history=history, lang=question_language(question),
                     k=check_range("k", k) or self.settings.k,  # the web UI's slider passes its own
                     started=started, standalone=question, retrieval_query=question)
+        unsupported = unsupported_language_warning(question)
+        if unsupported:
+            turn.warnings.append(unsupported)
         previous = [t["content"] for t in history if t.get("role") == "user"]
         if previous and self.llm is None:  # without an LLM, only a question that leans on the last one is joined to it
             from bot.questions import content_words, is_follow_up

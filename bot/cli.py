@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import fields
 from functools import wraps
@@ -73,8 +74,32 @@ def index_options(fn: Callable) -> Callable:
         except KeyboardInterrupt:
             click.echo("Interrupted; the previous index is unchanged.", err=True)
             sys.exit(130)
+        except Exception as exc:
+            line = _environment_failure(exc, overrides.get("chroma_url") or os.environ.get("BOT_CHROMA_URL"))
+            if line is None:
+                raise
+            click.secho(f"Error: {line}", fg="red", err=True)
+            sys.exit(1)
 
     return _apply(wrapper, _setting_options("index"))
+
+
+def _environment_failure(exc: BaseException, chroma_url: str | None) -> str | None:
+    """One line for what the machine did, not the program: a full disk, a Chroma server that went away mid-run.
+    Neither changes the index in use (its switch is the last step), so that is what the line says."""
+    import errno
+
+    from index.settings import redact_url
+
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        return (f"No space left on the device{where}. The index in use is intact (nothing was switched); "
+                "free some space and run the command again.")
+    chain = [type(e) for e in (exc, exc.__cause__, exc.__context__) if e is not None]
+    if chroma_url and any(t.__module__.startswith(("httpx", "httpcore")) or issubclass(t, ConnectionError) for t in chain):
+        return (f"Lost the connection to the Chroma server at {redact_url(chroma_url)} ({type(exc).__name__}). "
+                "The index on it is unchanged; run the command again once the server is back.")
+    return None
 
 
 def answer_options(fn: Callable) -> Callable:
@@ -172,15 +197,31 @@ def read_question(words: tuple[str, ...], max_chars: int) -> str:
     from index.errors import UsageError
 
     if words == ("-",) or (not words and not _stdin_is_tty()):
-        limit = 4 * (max_chars + 1)  # UTF-8: enough bytes to hold more characters than the limit
-        stdin = getattr(sys.stdin, "buffer", None)
-        raw = stdin.read(limit + 1) if stdin is not None else b""
-        text = raw[:limit].decode("utf-8", "replace") + ("\ufffd" * (max_chars + 1) if len(raw) > limit else "")
+        text, length = _read_stdin(max_chars)
+        if length > max_chars:
+            raise UsageError(f"The question is {length} characters long; the limit is {max_chars}. Ask a shorter question.")
     else:
         text = readable(" ".join(words))
     if text.strip() and not text.replace("\ufffd", "").strip():
         raise UsageError("The question is not readable text (its bytes are not UTF-8). Ask in UTF-8, e.g.: bot ask \"What did Ishiba give Trump?\"")
     return validate_question(text, max_chars)
+
+
+def _read_stdin(max_chars: int, chunk: int = 1 << 20) -> tuple[str, int]:
+    """Standard input's text (only as much as a question may hold) and its real length in characters, counted
+    chunk by chunk so a huge input is measured without being kept."""
+    import codecs
+
+    stdin = getattr(sys.stdin, "buffer", None)
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    kept, length = [], 0
+    while stdin is not None and (raw := stdin.read(chunk)):
+        part = decoder.decode(raw)
+        length += len(part)
+        if sum(map(len, kept)) <= max_chars:
+            kept.append(part)
+    tail = decoder.decode(b"", final=True)
+    return ("".join(kept) + tail)[: max_chars + 1], length + len(tail)
 
 
 def _stdin_is_tty() -> bool:

@@ -9,6 +9,7 @@ collects what it left (see ``index.storing``).
 from __future__ import annotations
 
 import os
+import shutil
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from index.storing import (
     index_id,
     open_client,
     read_pointer,
+    set_damaged_store_aside,
     switch,
     sync_from_server,
     upload_catalog,
@@ -150,8 +152,15 @@ def run_index(
                     f"not {redact_url(settings.chroma_url) if settings.chroma_url else 'the embedded store'}. "
                     "Use the same --chroma-url, or start fresh with --rebuild."
                 )
+        damaged_store = None
         if not url:
-            client = open_client(index_dir, None)
+            try:
+                client = open_client(index_dir, None)
+            except BotError:
+                if not rebuild:
+                    raise
+                damaged_store = set_damaged_store_aside(index_dir)  # the advised fix must work: a fresh store
+                client = open_client(index_dir, None)
         checkpoint("read")
 
         records: dict[str, FileRecord] = dict(old.files) if old else {}
@@ -280,6 +289,8 @@ def run_index(
                 embedded=True,
                 drop=(replaced,) if replaced and replaced != catalog.collection else (),
             )
+        if damaged_store is not None:
+            shutil.rmtree(damaged_store, ignore_errors=True)
         checkpoint("collect")
 
     report.files = len(catalog.files)

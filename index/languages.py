@@ -59,6 +59,36 @@ def detect_language(text: str) -> str:
     return "other"
 
 
+# Scripts of languages the pipeline does not read, by the language a question in them is most likely in.
+_OTHER_SCRIPTS = {
+    "Russian (or another Cyrillic-script language)": re.compile("[\u0400-\u04ff]"),
+    "Greek": re.compile("[\u0370-\u03ff]"),
+    "Arabic": re.compile("[\u0600-\u06ff]"),
+    "Hebrew": re.compile("[\u0590-\u05ff]"),
+    "Hindi (or another Devanagari-script language)": re.compile("[\u0900-\u097f]"),
+    "Thai": re.compile("[\u0e00-\u0e7f]"),
+}
+# Chinese is written in Han characters, as Japanese partly is: a question with no kana is taken for Chinese when it
+# holds one of these words, which Japanese does not write (question words, particles, simplified forms).
+_CHINESE = re.compile("什么|什麼|为什么|為什麼|怎么|怎麼|哪里|哪裡|哪个|多少钱|谁|吗|嗎|呢|们|們|这|這|给|給|说|說|没有|沒有|还是|还|是")
+
+
+def unsupported_language(text: str) -> str | None:
+    """The name of the language ``text`` is in when it is none of English, Korean and Japanese, else None.
+
+    Without this a Chinese question was read as Japanese and answered with a Japanese refusal, and a Russian one
+    as English. Judged on the letters: a script no supported language uses, or Han with Chinese words and no kana."""
+    c = script_counts(text)
+    sample = text[:SAMPLE_CHARS]
+    for name, pattern in _OTHER_SCRIPTS.items():
+        found = len(pattern.findall(sample))
+        if found and found >= c["latin"] + c["hangul"] + c["kana"] + c["han"]:
+            return name
+    if c["han"] and not c["kana"] and not c["hangul"] and c["han"] >= c["latin"] and _CHINESE.search(sample):
+        return "Chinese"
+    return None
+
+
 def majority_language(weighted: Iterable[tuple[str | None, float]], among: Iterable[str] | None = None) -> str | None:
     """The language with the largest total weight, e.g. a file's or passage's over its sentences' characters.
 

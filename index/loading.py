@@ -63,6 +63,7 @@ def discover(paths: list[Path], suffixes: tuple[str, ...] = SUFFIXES) -> tuple[l
             return
         files.append(p)
 
+    folders = [_resolved(Path(p)) for p in paths if Path(p).is_dir()]
     for path in paths:
         path = Path(path)
         if path.is_dir():
@@ -70,7 +71,12 @@ def discover(paths: list[Path], suffixes: tuple[str, ...] = SUFFIXES) -> tuple[l
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(names):
                     if not name.startswith(".") and name.lower().endswith(wanted):
-                        add(Path(root) / name)
+                        found = Path(root) / name
+                        outside = _link_outside(found, folders, wanted)
+                        if outside:
+                            problems.append(f"{found}: {outside}; skipped (only files under the folders named are indexed).")
+                        else:
+                            add(found)
         elif path.is_file():
             if path.suffix.lower() in wanted:
                 add(path)
@@ -83,6 +89,26 @@ def discover(paths: list[Path], suffixes: tuple[str, ...] = SUFFIXES) -> tuple[l
         else:
             problems.append(f"{path}: no such file or folder.")
     return files, problems
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
+
+
+def _link_outside(path: Path, folders: list[Path], wanted: tuple[str, ...]) -> str:
+    """Why a symbolic link met in a folder walk must not be followed ('' when it may): a walk indexes what lies
+    under the folders named, so a link to /etc/passwd in a shared documents folder is not a way to read it."""
+    if not path.is_symlink() or _loops(path):
+        return ""  # a plain file, or a loop that add() reports
+    target = _resolved(path)
+    if not any(target == f or f in target.parents for f in folders):
+        return f"a symbolic link to {target}, outside the folders named"
+    if target.exists() and (not target.is_file() or target.suffix.lower() not in wanted):  # dangling: load_document says so
+        return f"a symbolic link to {target}, not a {'/'.join(wanted)} file"
+    return ""
 
 
 def _loops(path: Path) -> bool:
@@ -147,6 +173,9 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
                 raise BotError(f"{path}: starts with a {encoding} byte-order mark but is not valid {encoding}. "
                                "Re-save it as UTF-8.") from None
     head = raw[:8192]
+    if b"\x00" in head and _looks_utf16(head):
+        raise BotError(f"{path}: undetected encoding: it looks like UTF-16 text without a byte-order mark. "
+                       "Re-save it as UTF-8 (or UTF-16 with a byte-order mark).")
     if b"\x00" in head or len(_CONTROL.findall(head.decode("latin-1"))) > 0.1 * len(head):
         raise BotError(f"{path}: looks like a binary file, not text. Convert it to .txt (UTF-8), .md or .pdf.")
     try:
@@ -168,6 +197,19 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
             "Windows-1252). Re-save it as UTF-8."
         )
     return best[1], best[2]
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """Whether bytes with NULs in them read as UTF-16 text (nearly all printable) rather than binary data."""
+    head = head[: len(head) // 2 * 2]
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = head.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if text and sum(ch.isprintable() or ch.isspace() for ch in text) >= 0.95 * len(text):
+            return True
+    return False
 
 
 def _plausibility(text: str, encoding: str) -> float:

@@ -236,6 +236,11 @@ def redact_url(url: str) -> str:
 _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#@:]*)(:[^/?#@]*)?@")
 
 
+def without_userinfo(url: str | None) -> str | None:
+    """``url`` with no user name or password at all: what may be written to disk or to a server."""
+    return _USERINFO.sub(lambda m: m.group(1), url, count=1) if url else url
+
+
 def check_url(url: str, what: str, example: str) -> None:
     """Raise a one-line UsageError unless ``url`` is http(s)://host[:port][/path] with a port in 1-65535.
 

@@ -37,7 +37,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from index.errors import BotError
-from index.settings import redact_url
+from index.settings import redact_url, without_userinfo
 from index.types import Passage, Unit
 
 FORMAT_VERSION = 2  # 2: ids name their source, files are checksummed, one collection per catalog
@@ -76,6 +76,7 @@ def open_client(index_dir: Path, chroma_url: str | None, *, create: bool = True)
                 host=url.hostname or "localhost",
                 port=url.port or (443 if url.scheme == "https" else 8000),
                 ssl=url.scheme == "https",
+                headers=basic_auth(url),
                 settings=chroma_settings,
             )
             client.heartbeat()
@@ -86,13 +87,52 @@ def open_client(index_dir: Path, chroma_url: str | None, *, create: bool = True)
                 "the embedded store."
             ) from None
         return client
-    if not create and not (index_dir / "chroma" / "chroma.sqlite3").is_file():
+    database = index_dir / "chroma" / "chroma.sqlite3"
+    if not create and not database.is_file():
         raise damaged(index_dir, f"its vector store {index_dir / 'chroma'} is missing")
+    if database.exists() and not _is_sqlite(database):  # Chroma would turn an empty file into a new database
+        raise damaged(index_dir, f"its vector store {database} is not a database")
     index_dir.mkdir(parents=True, exist_ok=True)
     try:
         return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=chroma_settings)
-    except Exception as exc:  # a truncated or foreign chroma.sqlite3 fails in Chroma's own ways
+    except BaseException as exc:  # a truncated or foreign chroma.sqlite3 fails in Chroma's own ways, a Rust panic too
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()  # the half-opened store must not be handed out again
         raise damaged(index_dir, f"its vector store cannot be opened: {type(exc).__name__}") from None
+
+
+def _is_sqlite(path: Path) -> bool:
+    """Whether ``path`` starts like an SQLite database (read only: opening it with sqlite would create one)."""
+    try:
+        with path.open("rb") as f:
+            return f.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def set_damaged_store_aside(index_dir: Path) -> Path | None:
+    """For a rebuild: move an embedded vector store that cannot be opened out of the way, so a fresh one is built
+    in its place (the rebuild re-embeds everything). Returns where it went, to be deleted once the rebuild is in."""
+    store = index_dir / "chroma"
+    if not store.exists():
+        return None
+    aside = index_dir / f"chroma.damaged-{uuid.uuid4().hex[:8]}"
+    os.replace(store, aside)
+    return aside
+
+
+def basic_auth(url) -> dict[str, str] | None:
+    """An ``Authorization: Basic`` header from the URL's user info (for a Chroma server behind an authenticating
+    proxy); the credentials travel with each request and are never stored."""
+    if url.username is None:
+        return None
+    from urllib.parse import unquote
+
+    pair = f"{unquote(url.username)}:{unquote(url.password or '')}".encode("utf-8")
+    return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
 
 
 def vector_store(client, collection: str, embedder, *, create: bool = True, metadata: dict | None = None):
@@ -292,7 +332,7 @@ class Catalog:
             "embedding": self.embedding,
             "dim": self.dim,
             "collection": self.collection,
-            "chroma_url": self.chroma_url,
+            "chroma_url": without_userinfo(self.chroma_url),  # credentials come from the caller, never from a file
             "built_at": self.built_at,
             "units": len(self.units),
             "files": {
@@ -490,7 +530,7 @@ def index_id(index_dir: Path) -> str:
         value = path.read_text(encoding="utf-8").strip()
         if re.fullmatch(r"[0-9a-f]{32}", value):
             return value
-    except OSError:
+    except (OSError, ValueError):  # missing, unreadable or not text (random bytes): a fresh tag, like any bad value
         pass
     value = uuid.uuid4().hex
     tmp = index_dir / (INDEX_ID + ".tmp")

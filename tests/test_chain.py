@@ -188,3 +188,23 @@ def test_fake_llm_is_never_called_by_warm_up(seed_settings, seed_index):
     bot = Chatbot(seed_settings, index=seed_index, chat_model=model)
     bot.warm_up()
     assert model.i == 0  # the fake's next-response cursor: untouched
+
+
+@pytest.mark.parametrize(
+    "question, name",
+    [("石破首相给了特朗普什么礼物？", "Chinese"), ("Что Исиба подарил Трампу?", "Russian")],
+)
+def test_a_question_in_an_unsupported_language_is_told_so_in_english_and_still_searched(chatbot, question, name):
+    """Issue 23, defect 12: a Chinese question got a Japanese refusal, a Russian one "The sources don't say."
+    without a word about the language. Now the answer language is English, a warning names the language, and
+    retrieval still runs on the question as written (the multilingual embedding reads it)."""
+    result = chatbot.answer(question)
+    assert result.language == "en"
+    assert any(name in w and "not supported" in w and "English, Korean or Japanese" in w for w in result.warnings)
+    assert result.retrieved, "the sources were still searched"
+    assert "ソース" not in result.answer and "資料" not in result.answer  # no Japanese refusal for Chinese
+
+
+@pytest.mark.parametrize("question", ["日米首脳会談", "石破首相はトランプ大統領に何を贈った？", "What did Ishiba give Trump?", "이시바 총리는 트럼프에게 무엇을 선물했나?"])
+def test_supported_questions_get_no_language_warning(chatbot, question):
+    assert not any("not supported" in w for w in chatbot.answer(question).warnings)

@@ -205,6 +205,13 @@ def test_an_empty_stdin_is_an_empty_question(seed_settings):
     assert result.exit_code == 2 and "question is empty" in result.stderr
 
 
+@pytest.mark.parametrize("text", ["q" * 100_000, "질" * 100_000])
+def test_an_overlong_question_on_stdin_reports_its_real_length(seed_settings, text):
+    """Issue 23, defect 14: 100,000 characters were reported as 10005 (only a slice was read)."""
+    result = CliRunner().invoke(cli, ["ask", "--index-dir", str(seed_settings.index_dir), "-"], input=text)
+    assert result.exit_code == 2 and "The question is 100000 characters long; the limit is 2000" in result.stderr
+
+
 def test_undecodable_bytes_in_a_question_are_replaced(seed_settings):
     """On Linux, argv bytes that are not UTF-8 arrive as lone surrogates (surrogateescape)."""
     result = ask_json(seed_settings, "What did Ishiba give Trump? \udcff\udcfe")
@@ -301,3 +308,54 @@ def test_a_bad_env_value_is_a_usage_error_like_a_bad_flag(monkeypatch):
     result = CliRunner().invoke(cli, ["ask", "x"])
     assert result.exit_code == 2 and "BOT_K='abc' is not a valid whole number" in result.output
     assert "Traceback" not in result.output
+
+
+def test_random_bytes_in_index_id_do_not_stop_bot_index(tmp_path):
+    """Issue 23, defect 11: 40 random bytes in INDEX_ID gave a 38-line UnicodeDecodeError traceback; a tag that is
+    not one is replaced like any other bad value, and the index keeps answering."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "note.txt").write_text("The bike workshop opens at nine on Saturdays.", encoding="utf-8")
+    idx = tmp_path / "idx"
+    assert CliRunner().invoke(cli, ["index", "--index-dir", str(idx), str(docs)]).exit_code == 0
+    (idx / "INDEX_ID").write_bytes(bytes(range(200, 240)))
+    (docs / "more.txt").write_text("Helmets are lent for free at the front desk.", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["index", "--index-dir", str(idx), str(docs)])
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+    asked = CliRunner().invoke(cli, ["ask", "--json", "--index-dir", str(idx), "When does the bike workshop open on Saturdays?"])
+    assert asked.exit_code == 0 and any("nine" in p["text"] for p in json.loads(asked.stdout)["retrieved"])
+
+
+def _small_index(tmp_path) -> tuple[Path, Path]:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "note.txt").write_text("The bike workshop opens at nine on Saturdays.", encoding="utf-8")
+    idx = tmp_path / "idx"
+    assert CliRunner().invoke(cli, ["index", "--index-dir", str(idx), str(docs)]).exit_code == 0
+    return docs, idx
+
+
+def test_a_full_disk_is_one_line_and_the_index_in_use_is_intact(tmp_path, monkeypatch):
+    """Issue 23, defect 6: a full disk gave a 41-line traceback. Now one line that says the old index is intact,
+    and it is: it still answers, and the next run (with space again) indexes the new file."""
+    import errno
+
+    from index.storing import Catalog
+
+    docs, idx = _small_index(tmp_path)
+    (docs / "more.txt").write_text("Helmets are lent for free at the front desk.", encoding="utf-8")
+    real_write = Catalog.write
+
+    def full(self, index_dir):
+        raise OSError(errno.ENOSPC, "No space left on device", str(index_dir / "catalog-tmp"))
+
+    monkeypatch.setattr(Catalog, "write", full)
+    result = CliRunner().invoke(cli, ["index", "--index-dir", str(idx), str(docs)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1 and "No space left on the device" in errors[0] and "intact" in errors[0]
+    asked = CliRunner().invoke(cli, ["ask", "--json", "--index-dir", str(idx), "When does the bike workshop open on Saturdays?"])
+    assert asked.exit_code == 0 and any("nine" in p["text"] for p in json.loads(asked.stdout)["retrieved"])
+    monkeypatch.setattr(Catalog, "write", real_write)
+    again = CliRunner().invoke(cli, ["index", "--index-dir", str(idx), str(docs)])
+    assert again.exit_code == 0 and "added: more.txt" in again.output

@@ -275,6 +275,31 @@ def test_truncated_chroma_database_says_rebuild(copy):
         Index.open(copy)
 
 
+STORE_DAMAGE = {
+    "garbage over the header": lambda b: b"\x41" * 40960 + b[40960:],
+    "garbage after the header": lambda b: b[:100] + bytes(range(256)) * 160 + b[100 + 256 * 160:],
+    "an empty file": lambda b: b"",
+}
+
+
+@pytest.mark.parametrize("damage", list(STORE_DAMAGE))
+def test_a_damaged_chroma_database_says_rebuild_and_the_rebuild_works(copy, damage):
+    """Issue 23, defects 4 and 13: garbage in chroma.sqlite3 made `bot index --rebuild`, the advised fix, fail the
+    same way, and opening an empty file turned it into a new 188 KB database. Now opening creates nothing and the
+    rebuild builds a fresh store in its place."""
+    database = copy.index_dir / "chroma" / "chroma.sqlite3"
+    database.write_bytes(STORE_DAMAGE[damage](database.read_bytes()))
+    before = database.read_bytes()
+    with pytest.raises(BotError, match=r"damaged.*bot index --rebuild"):
+        Index.open(copy)
+    with pytest.raises(BotError, match=r"damaged.*bot index --rebuild"):
+        run_index(copy, list(copy.docs))
+    assert database.read_bytes() == before  # opening never creates or changes anything
+    assert run_index(copy, list(copy.docs), rebuild=True).embedded_units > 0
+    assert Index.open(copy).search("황금 사무라이 투구", k=1)[0].passage.source == "ko.txt"
+    assert sorted(p.name for p in copy.index_dir.iterdir() if p.name.startswith("chroma")) == ["chroma"]  # nothing left aside
+
+
 def test_deleted_vector_store_says_rebuild_and_is_not_recreated(copy):
     shutil.rmtree(copy.index_dir / "chroma")
     with pytest.raises(BotError, match=r"vector store .* missing.*bot index --rebuild"):

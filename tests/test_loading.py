@@ -209,3 +209,35 @@ def test_discover_skips_a_symlink_loop_with_a_message(tmp_path):
     assert [p.name for p in files] == ["dangling.txt", "ok.txt"]  # a dangling link is load_document's to report
     assert len(problems) == 2 and all("points back to itself" in p for p in problems)
     assert any(p.startswith(str(tmp_path / "a.txt")) for p in problems) and any("b.txt" in p for p in problems)
+
+
+def test_a_folder_walk_does_not_follow_links_that_leave_the_folders_named(tmp_path):
+    """Issue 23, defect 10: `ln -s /etc/passwd docs/passwd_link.txt; bot index docs` indexed /etc/passwd."""
+    docs, elsewhere = tmp_path / "docs", tmp_path / "elsewhere"
+    docs.mkdir(), elsewhere.mkdir()
+    (docs / "ok.txt").write_text("ok")
+    (elsewhere / "secret.txt").write_text("secret")
+    (elsewhere / "script.sh").write_text("echo")
+    (docs / "passwd_link.txt").symlink_to("/etc/passwd")
+    (docs / "secret_link.txt").symlink_to(elsewhere / "secret.txt")
+    (docs / "inside_link.txt").symlink_to(docs / "ok.txt")
+    (docs / "sub").mkdir()
+    (docs / "sub" / "script.txt").symlink_to(elsewhere / "script.sh")
+
+    files, problems = discover([docs])
+
+    assert sorted(p.name for p in files) == ["inside_link.txt", "ok.txt"]  # a link within the folder is fine
+    assert len(problems) == 3 and all("outside the folders named" in p and "skipped" in p for p in problems)
+    files, problems = discover([docs, elsewhere])  # both folders named: the link's target may be indexed
+    assert "secret_link.txt" in {p.name for p in files}
+    assert any("script.sh, not a" in p for p in problems)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_an_undetected_encoding_not_binary(tmp_path, encoding):
+    """Issue 23, defect 15: such a file was called binary, which sends the user looking for the wrong problem."""
+    path = tmp_path / "notice.txt"
+    path.write_bytes("The bike workshop opens at nine on Saturdays.\n".encode(encoding) * 5)
+    with pytest.raises(BotError, match="undetected encoding.*UTF-16.*byte-order mark") as err:
+        load_document(path)
+    assert "binary" not in str(err.value)
