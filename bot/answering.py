@@ -235,14 +235,35 @@ def _covered(catalog, terms: dict[str, float], row: int | None) -> set[str]:
 
 
 def _term_groups_cached(catalog, heads: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Each question word's alternatives, remembered per catalog for the most recent words only: a server asked
+    ever new words must not grow without bound (issue 23, defect 7)."""
     cache = getattr(catalog, "_answer_groups", None)
     if cache is None:
-        cache = catalog._answer_groups = {}
-    missing = [h for h in heads if h not in cache]
-    if missing:
-        for h in missing:
-            cache[h] = _term_groups(h).get(h, (h,))
-    return {h: cache[h] for h in heads}
+        cache = catalog._answer_groups = BoundedCache(ExtractiveConfig().term_cache)
+    return {h: cache.get_or_make(h, lambda h=h: _term_groups(h).get(h, (h,))) for h in heads}
+
+
+class BoundedCache:
+    """A dict that forgets its least recently used entries beyond ``size`` (thread-safe enough for the answer
+    pool: a lost race only computes a value twice)."""
+
+    def __init__(self, size: int):
+        from collections import OrderedDict
+
+        self.size, self._items = size, OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get_or_make(self, key, make):
+        try:
+            self._items.move_to_end(key)
+            return self._items[key]
+        except KeyError:
+            value = self._items[key] = make()
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+            return value
 
 
 def unknown_names(catalog, question: str) -> list[str]:

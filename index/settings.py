@@ -99,6 +99,7 @@ class AnswerWeights:
     focus_weight: float = 0.5  # follow-ups: weight of the latest question alone
     repeat_penalty: float = 1.0  # follow-ups: the sentence already given
     nearby_bonus: float = 2.0  # follow-ups: sentences in the passage the last answer quoted
+    term_cache: int = 4096  # question words whose alternatives are remembered per index (most recent first)
 
 
 def fitted(cls: type, *, help: str) -> Any:

@@ -324,3 +324,18 @@ def test_a_question_is_sparse_encoded_once_for_retrieval_and_refusal_evidence(ch
     finally:
         model.sparse = real
     assert result.answer and calls == [[question]]
+
+
+def test_the_question_word_cache_attached_to_an_index_stays_bounded(seed_index):
+    """Issue 23, defect 7: a server asked ever new words grew without bound (a dict on the catalog). Now only
+    the most recent ``term_cache`` words are kept, and an answer still covers its words."""
+    from bot.answering import _covered, _term_groups_cached
+    from index.settings import AnswerWeights
+
+    catalog = seed_index.catalog
+    size = AnswerWeights().term_cache
+    for i in range(size + 500):
+        _term_groups_cached(catalog, (f"zzword{i}",))
+    assert len(catalog._answer_groups) == size
+    row = next(i for i, t in enumerate(catalog.all_tokens()) if "투구" in t)
+    assert "투구" in _covered(catalog, {"투구": 1.0}, row)
