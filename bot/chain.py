@@ -268,6 +268,8 @@ class Chatbot:
             result.answer, result.citations = checked.text, checked.citations
             if checked.removed:
                 result.warnings.append(f"Removed citation markers that point to no source: {sorted(set(checked.removed))}.")
+            for n, missing in sorted((checked.unbacked or {}).items()):
+                result.warnings.append(f"The source [{n}] does not mention {', '.join(missing[:5])}: check that claim.")
             if not checked.citations:
                 result.unsupported = True
                 evidence = ExtractiveAnswerer(turn.index).answer(turn.standalone, turn.lang, turn.retrieved, focus=turn.focus)

@@ -20,6 +20,7 @@ class Checked:
     text: str
     citations: list[Citation]
     removed: list[int]
+    unbacked: dict[int, list[str]] = None  # marker -> names and numbers of its claim that its source does not mention
 
 
 def markers(text: str) -> list[int]:
@@ -63,7 +64,55 @@ def check(text: str, retrieved: list[RetrievedPassage], index) -> Checked:
         score, unit = best[n]
         rp = retrieved[n - 1]
         citations.append(make_citation(n, rp, unit, score, index))
-    return Checked(text=clean, citations=citations, removed=removed)
+    unbacked: dict[int, list[str]] = {}
+    for claim, n in pairs:
+        missing = [f for f in facts(claim) if not mentions(retrieved[n - 1], f, index)]
+        if missing:
+            unbacked.setdefault(n, [])
+            unbacked[n] += [f for f in missing if f not in unbacked[n]]
+    return Checked(text=clean, citations=citations, removed=removed, unbacked=unbacked)
+
+
+# What a claim asserts that its source must show: numbers, and capitalised Latin words after the first (names).
+# Markup and addresses are not claims: a document that injects a URL must not make its parts look like facts.
+_NOT_CLAIM = re.compile(r"!?\[[^\]]*\]\([^)]*\)|\[[^\]]*\]:?|<[^>]*>|(?:https?://|www\.)\S+")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NAME = re.compile(r"(?<![\w.])[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
+_COMMON = {"The", "This", "That", "These", "Those", "It", "Its", "He", "She", "They", "We", "You", "In", "On", "At",
+           "And", "But", "Or", "For", "With", "By", "From", "To", "Of", "As", "A", "An", "If", "When", "While", "After",
+           "Before", "According", "Yes", "No", "Mr", "Ms", "Mrs", "Dr"}
+
+
+def facts(claim: str) -> list[str]:
+    """The names and numbers a claim states (first word of a sentence and common words left out)."""
+    text = _NOT_CLAIM.sub(" ", claim)
+    names = [m.group() for m in _NAME.finditer(text) if m.group() not in _COMMON and not _starts_sentence(text, m.start())]
+    return list(dict.fromkeys(names + [m.group() for m in _NUMBER.finditer(text)]))
+
+
+def _starts_sentence(text: str, pos: int) -> bool:
+    before = text[:pos].rstrip()
+    return not before or before[-1] in ".!?:;\"'-•✅*"
+
+
+def mentions(rp: RetrievedPassage, fact: str, index) -> bool:
+    """Whether the cited passage states ``fact``: as written (a name also by its first five letters, 'Lanterns' in
+    'lantern'), a number with its separators ignored, or a Latin name by its sound keys in a Korean or Japanese
+    passage (Trump = 트럼프 = トランプ, through the index's name keys)."""
+    text = rp.passage.text
+    if fact[0].isdigit():
+        return fact.replace(",", "") in text.replace(",", "")
+    stem = fact[:5] if len(fact) >= 5 else fact
+    if re.search(rf"(?<![A-Za-z]){re.escape(stem)}" + ("" if len(fact) >= 5 else r"(?![A-Za-z])"), text, re.IGNORECASE):
+        return True
+    from index.bridging import latin_keys
+
+    keys = set(latin_keys(fact.lower()))
+    if not keys:
+        return False
+    cat = index.catalog
+    rows = cat.all_tokens()
+    return any(keys & set(rows[cat.unit_index[u]]) for u in rp.passage.unit_ids if u in cat.unit_index)
 
 
 def make_citation(n: int, rp: RetrievedPassage, unit, score: float, index) -> Citation:

@@ -93,6 +93,18 @@ def test_fake_llm_answer_streams_and_its_markers_become_citations(seed_settings,
     assert_citations_quote_the_files(result)
 
 
+def test_fake_llm_claim_whose_names_and_numbers_its_source_lacks_is_flagged(seed_settings, seed_index):
+    """Issue 23, defect 5: "The treasurer is Evil Eve [1]." passed the check although [1] names someone else.
+    Now each cited claim's names and numbers must be in its source (a Latin name also by its sound in Korean or
+    Japanese: Trump = 트럼프); what is missing is named in a warning. A correct claim gets none."""
+    wrong = fake_bot(seed_settings, seed_index, ["The helmet was given by Evil Eve in 1850 [1]."]).answer("What did Ishiba give Trump?")
+    assert [c.n for c in wrong.citations] == [1]
+    [warning] = [w for w in wrong.warnings if "does not mention" in w]
+    assert "[1]" in warning and "Evil" in warning and "Eve" in warning and "1850" in warning
+    right = fake_bot(seed_settings, seed_index, ["Ishiba gave Trump a golden samurai helmet [1]."]).answer("What did Ishiba give Trump?")
+    assert not any("does not mention" in w for w in right.warnings), right.warnings
+
+
 def test_fake_llm_invalid_markers_are_removed(seed_settings, seed_index):
     bot = fake_bot(seed_settings, seed_index, ["A golden samurai helmet [1][9]. Also a sword [42]."])
     result = bot.answer("What did Ishiba give Trump?")

@@ -261,7 +261,7 @@ def test_scripted_llm_refusal_is_refused(server, seed_settings, seed_index):
 
 def test_scripted_llm_follow_up_is_rewritten_by_the_llm(server, seed_settings, seed_index):
     server.script["rewrite"] = Reply("Where was the golden samurai helmet that Ishiba gave Trump made?")
-    server.script["answer"] = Reply("It was made in Tottori [1].")
+    server.script["answer"] = Reply("It was made as a gift for Trump [1].")  # (no seed names Tottori: the claim check would flag it)
     history = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": "A golden samurai helmet [1]."}]
     _, result, _ = ask(scripted_settings(seed_settings, server), seed_index, "Where was it made?", history)
     assert result.standalone_question == "Where was the golden samurai helmet that Ishiba gave Trump made?"
