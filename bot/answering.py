@@ -148,7 +148,7 @@ class ExtractiveAnswerer:
         # best) must give that unit; a "4 March" elsewhere in the passages does not date the boats' delivery.
         # Names and places are left out: the taggers miss too many roles ("임대인").
         typed = True
-        if asked in ("number", "date", "article") and not (asked == "number" and _DESCRIPTIVE.search(question)):
+        if asked in ("number", "date", "article"):
             pool = [c for c in ranked if c.kind in ("statement", "table")]
             if pool and asked_unit(question):
                 pool = [c for c in pool if c.score >= pool[0].score - self.config.second_margin]
@@ -172,10 +172,6 @@ class ExtractiveAnswerer:
             - cfg.unknown_name_penalty * min(f["unknown_names"], 1.0)
             - cfg.untyped_penalty * f["untyped"]
         )
-
-
-#: "How big has China's military become?" wants a description as often as a figure.
-_DESCRIPTIVE = re.compile(r"\bhow\s+(big|large|far|high|low|old|often|long)\b", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------- question terms and their coverage

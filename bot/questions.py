@@ -149,7 +149,7 @@ def _dates(text: str) -> list[str]:
 # sentence answers a Japanese question.
 _UNITS: dict[str, tuple[str, str]] = {
     # class: (question words that ask for it, what follows the number in a sentence that gives it)
-    "percent": (r"퍼센트|%|パーセント|percent(age)?|per\s*cent|what\s+share|(tariff|interest|approval|tax)\s+rate|支持率|비율|割合|何割|몇\s*할",
+    "percent": (r"퍼센트|%|パーセント|percent(age)?|per\s*cent|what\s+share|(tariff|interest|approval|tax)\s+rate|비율|割合|何割|몇\s*할",
                 r"%|퍼센트|パーセント|percent|per\s*cent|割|할"),
     "people": (r"몇\s*명|何(人|名)|how\s+many\s+(people|persons|troops|soldiers|members|students|families|residents|staff|workers|guests|children|participants)",
                r"명|人|名|people|persons|troops|soldiers|members|students|families|residents|staff|workers|guests|children|participants"),
@@ -160,12 +160,11 @@ _UNITS: dict[str, tuple[str, str]] = {
     "years": (r"몇\s*년\s*(쯤|이나|간|동안|째)?\s*(됐|되었|지났|걸|했|해\s*왔|이어)|何年間|何年(に|も)?(わた|続)|how\s+many\s+years|how\s+long\s+(has|had)\b",
               r"년|年|years?"),
     "yen": (r"몇\s*엔|何円|いくら.*円|how\s+many\s+yen|in\s+yen", r"엔|円|yen"),
-    "trees": (r"몇\s*그루|何本|how\s+many\s+(cherry\s+)?trees", r"그루|本|trees?"),
 }
 _UNIT_RULES = [(name, re.compile(q, re.IGNORECASE), re.compile(rf"\d[\d.,]*\s*(?:만|万|천|千|백|百|억|億)?\s*(?:여|余|남짓|あまり|余り)?\s*(?:{s})", re.IGNORECASE))
                for name, (q, s) in _UNITS.items()]
 # "On what date", "何月何日", "몇 월 며칠": a month alone ("in late March") does not answer it.
-_DAY_ASKED = re.compile(r"\b(what|which)\s+(exact\s+)?(date|day)\b|\bon\s+what\s+(date|day)\b|何月何日|何日に|몇\s*월\s*며칠|며칠에|며칠이|무슨\s*날|정확히.*며칠", re.IGNORECASE)
+_DAY_ASKED = re.compile(r"\b(what|which)\s+(exact\s+)?(date|day)\b|\bon\s+what\s+(date|day)\b|何月何日|何日に|몇\s*월\s*며칠|며칠에|며칠이|무슨\s*날", re.IGNORECASE)
 _DAY = re.compile(rf"\d{{1,2}}\s*(?:일|日)(?![본本間간])|(?:{_MONTHS})\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})|\(\d{{1,2}}\.\d{{1,2}}\)|\b20\d{{2}}[./-]\d{{1,2}}[./-]\d{{1,2}}|[월화수목금토일]요일|[月火水木金土日]曜日?|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 
 

@@ -28,21 +28,21 @@ HELMET = "사무라이 투구"
         ("When did Takaichi and Trump talk on the phone?", "en", "date"),
         ("In which years did Trump meet North Korea's leader?", "en", "date"),
         ("How much did Japan pledge to invest?", "en", "number"),
-        ("How many cherry trees will Japan donate?", "en", "number"),
+        ("How many bikes can the workshop lend out?", "en", "number"),
         ("Which leader held the first summit?", "en", "person"),
         ("Who is the treasurer?", "en", "person"),
         ("Where was the helmet made?", "en", "place"),
-        ("Which articles of the treaty did he point to?", "en", "article"),
+        ("Which article of the lease covers repairs?", "en", "article"),
         ("What did Ishiba give Trump?", "en", None),
         ("Why did Trump complain about the treaty?", "en", None),
         ("이전 전화 통화는 언제 있었어?", "ko", "date"),
         ("일본은 몇 조 달러를 투자하기로 했나?", "ko", "number"),
-        ("벚나무를 몇 그루 기증하나요?", "ko", "number"),
+        ("자전거를 몇 대 빌려주나요?", "ko", "number"),
         ("첫 정상회담을 한 사람은 누구야?", "ko", "person"),
         ("투구는 어디에서 만들었나요?", "ko", "place"),
         ("안보조약 몇 조가 방위 의무를 규정하나?", "ko", "article"),
         ("高市首相とトランプ大統領の電話会談はいつ行われた？", "ja", "date"),
-        ("日本は何本の桜を贈るのですか？", "ja", "number"),
+        ("自転車を何台貸し出しますか？", "ja", "number"),
         ("最初に会談したのは誰ですか？", "ja", "person"),
         ("兜はどこで作られましたか？", "ja", "place"),
         ("米国の防衛義務は第何条に定められていますか？", "ja", "article"),
@@ -60,18 +60,18 @@ def test_answer_type_is_read_from_the_question_in_each_language(question, lang, 
 
 
 def test_a_sentence_carries_the_asked_type_only_with_something_the_question_lacks():
-    q = "타카이치 총리와 트럼프 대통령의 그 이전 전화 통화는 언제 있었어?"
+    q = "두 정상의 지난번 전화 통화는 언제였어?"
     assert carries("이전 전화 통화는 11월 25일로, 트럼프가 시진핑과 통화한 직후였다.", "date", q)
     assert not carries("양국 정상은 동맹을 강화하기로 했다.", "date", q)
-    years = "In which years did Trump meet North Korea's leader during his first term?"
+    years = "In what years were the US–North Korea summits held?"
     assert carries("トランプ前大統領が2018年と2019年に実施した米朝首脳会談", "date", years)
     invest = "How much did Japan promise to invest in the US at the February 2025 summit?"
     assert carries("1조 달러 투자 표명, 도요타 자동차의 공장건설 계획 등 제시", "number", invest)
     assert not carries("지난 2월 7일 미일정상회담이 성사되었다.", "number", invest)  # a date is not an amount
-    assert not carries("In 1912 Japan gave trees to Washington.", "date", "How many trees did Japan give in 1912?")
+    assert not carries("In 1998 the club bought ten bikes.", "date", "How many bikes did the club buy in 1998?")
     assert carries("미일 안보조약 5조는 미국의 대일 방위 의무를 규정하고 있다.", "article", "안보조약 제6조는?")
     assert not carries("일본은 1조 달러를 투자한다.", "article", "몇 조?")  # 1조 달러 is a trillion dollars
-    first = "Ishiba's was the second summit of Trump's new term — who came first?"
+    first = "Which leader had the first summit with Trump in his second term?"
     assert carries("트럼프 대통령은 이스라엘의 네타냐후 총리와 첫 정상회담을 했다.", "person", first)
 
 

@@ -12,13 +12,13 @@ from bot.cli import cli
 from index.errors import BotError
 
 ITEMS = [
-    {"id": "ko-summit-timing-01", "question": "이시바 총리는 트럼프와의 정상회담 일정이 정해지기까지 오래 걸릴 거라고 봤나요?", "lang": "ko",
+    {"id": "ko-summit-timing-01", "question": "정상회담 날짜가 잡히기까지 시간이 많이 걸릴 거라고 이시바 총리가 예상했나요?", "lang": "ko",
      "sources": ["000_1c43305ac6ad8588.txt"], "answer_keywords": ["그리 시간이 걸리지 않고"], "answerable": True},
-    {"id": "en-fmattend-01", "question": "Which Japanese minister went to Trump's inauguration in person?", "lang": "en",
+    {"id": "en-fmattend-01", "question": "Who from the Japanese cabinet attended Trump's swearing-in?", "lang": "en",
      "sources": ["000_1c43305ac6ad8588.txt"], "answer_keywords": ["이와야 다케시 일본 외무상"], "answerable": True},
-    {"id": "en-fmattend-02", "question": "What was he doing there besides watching the ceremony?", "lang": "en",
+    {"id": "en-fmattend-02", "question": "Apart from the ceremony, what was he there for?", "lang": "en",
      "sources": ["000_1c43305ac6ad8588.txt"], "answer_keywords": ["사전 작업"], "answerable": True,
-     "history": [{"role": "user", "content": "Which Japanese minister went to Trump's inauguration in person?"},
+     "history": [{"role": "user", "content": "Who from the Japanese cabinet attended Trump's swearing-in?"},
                  {"role": "assistant", "content": "Foreign Minister Iwaya Takeshi attended it."}]},
     {"id": "ja-unanswerable-01", "question": "メラニア夫人は日本の首相夫人に何を贈りましたか？", "lang": "ja",
      "sources": [], "answer_keywords": [], "answerable": False},
@@ -81,7 +81,7 @@ def test_results_lines_carry_the_full_answer_and_its_metrics(eval_out, seed_sett
     by_id = {r["id"]: r for r in lines}
     # The follow-up went through the chain with its history: the standalone question carries the previous one.
     follow = by_id["en-fmattend-02"]["result"]
-    assert follow["standalone_question"] != follow["question"] and "inauguration" in follow["standalone_question"]
+    assert follow["standalone_question"] != follow["question"] and "swearing-in" in follow["standalone_question"]
     # Unanswerable items have no retrieval metrics but are scored on refusal.
     unans = by_id["ja-unanswerable-01"]["metrics"]
     assert unans["evidence_hit@1"] is None and isinstance(unans["refusal_correct"], bool) and unans["doc_lang"] is None
