@@ -52,3 +52,21 @@ def test_local_llm_past_the_timeout_falls_back_to_the_extractive_answer(seed_set
     assert result.citations and not result.unsupported
     assert result.warnings and all("within 0.001 s" in w for w in result.warnings if "failed" in w), result.warnings
     assert_cited_or_flagged(result, seed_index)
+
+
+def test_local_judge_prefers_the_passage_that_states_the_answer(seed_settings):
+    from bot.judging import Judge
+
+    judge = Judge(f"local:{MODEL}", seed_settings.replace(llm_timeout=600))
+    question = "What did Ishiba give Trump?"
+    answer = judge.p_yes(question, "Prime Minister Ishiba gave President Trump a golden samurai helmet as a gift.")
+    unrelated = judge.p_yes(question, "The weather in Paris was rainy on Tuesday.")
+    assert 0.0 <= unrelated < answer <= 1.0, (answer, unrelated)
+
+
+def test_local_judge_rejecting_an_extractive_answer_refuses_it(seed_settings, seed_index):
+    """judge_min=1.0: only a judge with no doubt at all (no 'No' among its first token's alternatives) lets it stand."""
+    settings = seed_settings.replace(judge=f"local:{MODEL}", judge_min=1.0, llm_timeout=600)
+    result = list(Chatbot(settings, index=seed_index).stream("What did Ishiba give Trump?"))[-1]
+    assert result.answerer == "extractive" and result.refused, result.answer
+    assert "judge" in result.timings_ms
