@@ -301,3 +301,9 @@ def test_a_bad_env_value_is_a_usage_error_like_a_bad_flag(monkeypatch):
     result = CliRunner().invoke(cli, ["ask", "x"])
     assert result.exit_code == 2 and "BOT_K='abc' is not a valid whole number" in result.output
     assert "Traceback" not in result.output
+
+
+def test_local_llm_without_a_gguf_file_is_one_line_error(seed_settings):
+    result = CliRunner().invoke(cli, ["ask", "--llm", "local:/no/such/model.gguf", "--index-dir", str(seed_settings.index_dir), "What did Ishiba give Trump?"])
+    assert result.exit_code != 0 and "No GGUF model file at '/no/such/model.gguf'" in result.output
+    assert "Traceback" not in result.output
