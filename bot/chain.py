@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from bot import citing
+from bot import citing, prompts
 from bot.answering import Draft, ExtractiveAnswerer, LLMAnswerer, is_refusal
 from bot.llms import build_chat_model, is_llm
 from index.errors import BotError, UsageError
@@ -81,6 +81,7 @@ class Chatbot:
         self._index = index
         self._chat_model = chat_model
         self._llm: LLMAnswerer | None = None
+        self._judge = None
 
     # ------------------------------------------------------------ parts
 
@@ -197,11 +198,29 @@ class Chatbot:
         turn.retrieved = [d.metadata["retrieved"] for d in docs]
         turn.timings["retrieve"] = (time.perf_counter() - t0) * 1e3
 
-    @staticmethod
-    def _extract(turn: Turn) -> None:
+    def _extract(self, turn: Turn) -> None:
         """The extractive answer over the index this question was retrieved from, as the turn's draft."""
         turn.answerer = ExtractiveAnswerer(turn.index)
         turn.draft = turn.answerer.answer(turn.standalone, turn.lang, turn.retrieved, focus=turn.focus, avoid=turn.avoid)
+        if self.settings.judge and not turn.draft.refused and turn.draft.citations:
+            self._judge_draft(turn)
+
+    def _judge_draft(self, turn: Turn) -> None:
+        """Refuse an extractive answer the judge doubts; a failing judge leaves the answer as it is, with a warning."""
+        from bot.judging import Judge
+
+        if self._judge is None:
+            self._judge = Judge(self.settings.judge, self.settings)
+        passage = " ".join(c.quote for c in turn.draft.citations)
+        t0 = time.perf_counter()
+        try:
+            p_yes = self._judge.p_yes(turn.standalone, passage)
+        except Exception as exc:
+            turn.warnings.append(f"The judge ({self._judge.name}) failed: {_brief(exc).rstrip('.')}.")
+            return
+        turn.timings["judge"] = (time.perf_counter() - t0) * 1e3
+        if p_yes < self.settings.judge_min:
+            turn.draft = Draft(text=prompts.localized("refusal", turn.lang), refused=True, evidence_score=turn.draft.evidence_score)
 
     def _write(self, turn: Turn) -> Iterator[str]:
         """Set ``turn.draft`` and ``turn.answerer``, yielding the LLM's text as it streams (nothing when extractive)."""

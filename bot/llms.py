@@ -5,8 +5,9 @@ Tests register a fake provider the same way a real one is registered.
 """
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 from langchain_core.language_models import BaseChatModel
@@ -47,36 +48,73 @@ class IncompleteReply(Exception):
     """The server ended a reply without its end-of-reply mark: a dropped connection, not an answer."""
 
 
-def _complete(chunks: Iterator, finished: Callable[[dict], bool], timeout: float) -> Iterator:
-    """Pass chunks through; fail if the reply takes longer than ``timeout`` seconds or never says it is done.
+_END = object()
 
-    The HTTP clients' timeouts count from the last byte read, so a server that trickles tokens is never
-    abandoned by them; and a connection closed mid-stream looks to them like the end of the reply. Both
-    would pass a late or half-written answer off as the answer.
-    """
-    deadline = time.monotonic() + timeout
-    done = False
+
+def _pump(produce: Callable[[], Iterator], out: queue.Queue, stop: threading.Event) -> None:
+    """Run ``produce`` in a worker thread, passing each item (then an end mark, or the error) to ``out``."""
+    items = None
     try:
-        for chunk in chunks:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no complete reply within {timeout:g} s")
-            done = done or finished(chunk.generation_info or {})
-            yield chunk
+        items = produce()
+        for item in items:
+            out.put(item)
+            if stop.is_set():
+                break
+        out.put(_END)
+    except BaseException as exc:  # handed to the consumer, which raises it there
+        out.put(exc)
     finally:
-        getattr(chunks, "close", lambda: None)()  # hang up now, not when the generator is collected
-    if not done:
-        raise IncompleteReply("the reply broke off before the server finished it (connection dropped?)")
+        getattr(items, "close", lambda: None)()  # hang up / stop generating once the consumer has gone
 
 
-@lru_cache(maxsize=None)
-def _checked(cls: type, method: str, finished: Callable[[dict], bool]) -> type:
-    """A subclass of the provider's chat model whose streamed replies go through :func:`_complete`."""
+def within(produce: Callable[[], Iterator], timeout: float) -> Iterator:
+    """Items of ``produce()`` until it ends; ``TimeoutError`` once ``timeout`` seconds have passed in all.
 
-    def checked(self, *args: Any, **kwargs: Any) -> Iterator:
-        return _complete(getattr(super(sub, self), method)(*args, **kwargs), finished, self.bot_timeout)
+    The producer runs in a daemon thread, so a deadline holds even when nothing arrives: the HTTP
+    clients' timeouts count from the last byte read, and a server that sends one chunk and then only
+    SSE keep-alive comments, or trickles tokens, would otherwise never be abandoned.
+    """
+    out: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    deadline = time.monotonic() + timeout
+    threading.Thread(target=_pump, args=(produce, out, stop), daemon=True).start()
+    try:
+        while True:
+            try:
+                item = out.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise TimeoutError(f"no complete reply within {timeout:g} s") from None
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
 
-    sub = type(cls.__name__, (cls,), {method: checked, "__module__": __name__, "__annotations__": {"bot_timeout": float}, "bot_timeout": 60.0})
-    return sub
+
+class Deadlined:
+    """A chat model whose whole reply must come within ``timeout`` seconds and carry its end-of-reply mark.
+
+    It calls only the model's public ``stream`` and ``invoke``; anything else passes through.
+    """
+
+    def __init__(self, model: BaseChatModel, timeout: float, finished: Callable[[dict], bool]):
+        self.model, self.timeout, self.finished = model, timeout, finished
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.model, name)
+
+    def stream(self, messages: Any, **kwargs: Any) -> Iterator:
+        done = False
+        for chunk in within(lambda: self.model.stream(messages, **kwargs), self.timeout):
+            done = done or self.finished(getattr(chunk, "response_metadata", None) or {})
+            yield chunk
+        if not done:
+            raise IncompleteReply("the reply broke off before the server finished it (connection dropped?)")
+
+    def invoke(self, messages: Any, **kwargs: Any) -> Any:
+        return next(within(lambda: iter([self.model.invoke(messages, **kwargs)]), self.timeout))
 
 
 def _openai_finished(info: dict) -> bool:
@@ -94,8 +132,7 @@ def _openai(model: str, settings: Settings) -> BaseChatModel:
         from langchain_openai import ChatOpenAI
     except ImportError:
         raise BotError("The OpenAI backend needs langchain-openai: pip install -e '.[llm]'") from None
-    return _checked(ChatOpenAI, "_stream", _openai_finished)(
-        bot_timeout=settings.llm_timeout,
+    chat = ChatOpenAI(
         model=model,
         base_url=settings.llm_base_url,
         api_key=settings.llm_api_key or "not-needed",
@@ -104,6 +141,7 @@ def _openai(model: str, settings: Settings) -> BaseChatModel:
         temperature=0,
         streaming=True,
     )
+    return Deadlined(chat, settings.llm_timeout, _openai_finished)
 
 
 @register("ollama")
@@ -113,6 +151,14 @@ def _ollama(model: str, settings: Settings) -> BaseChatModel:
     except ImportError:
         raise BotError("The Ollama backend needs langchain-ollama: pip install -e '.[llm]'") from None
     kwargs = {"base_url": settings.llm_base_url} if settings.llm_base_url else {}
-    return _checked(ChatOllama, "_iterate_over_stream", _ollama_finished)(
-        bot_timeout=settings.llm_timeout, model=model, temperature=0, client_kwargs={"timeout": settings.llm_timeout}, **kwargs
-    )
+    chat = ChatOllama(model=model, temperature=0, client_kwargs={"timeout": settings.llm_timeout}, **kwargs)
+    return Deadlined(chat, settings.llm_timeout, _ollama_finished)
+
+
+@register("local")
+def _local(model: str, settings: Settings) -> BaseChatModel:
+    """A GGUF file run in-process by llama.cpp (xllamacpp): no server, nothing downloaded."""
+    from bot.local_llm import LocalChatModel
+
+    chat = LocalChatModel.for_file(model, settings)
+    return Deadlined(chat, settings.llm_timeout, _openai_finished)

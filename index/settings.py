@@ -126,7 +126,11 @@ class Settings:
                                help="What `bot index` (and a first `bot ask`) index when no path is given (`:`-separated).")
     k: int = setting(5, env="BOT_K", option="answer", range=(1, 50), help="How many passages the answerer sees.")
     llm: str = setting("extractive", env="BOT_LLM", option="answer",
-                       help="Answerer: 'extractive' (no LLM), 'openai:MODEL' or 'ollama:MODEL'.")
+                       help="Answerer: 'extractive' (no LLM), 'openai:MODEL', 'ollama:MODEL' or 'local:PATH.gguf'.")
+    judge: str = setting("", env="BOT_JUDGE", option="answer",
+                         help="An LLM ('local:PATH.gguf') that checks extractive answers; those it doubts are refused.")
+    judge_min: float = setting(0.5, env="BOT_JUDGE_MIN", range=(0.0, 1.0),
+                               help="The judge's least P(yes) to 'does the passage state the answer?' for an extractive answer to stand.")
     llm_base_url: str | None = setting(env="BOT_LLM_BASE_URL", fallback_env="OPENAI_BASE_URL",
                                        help="Base URL of an OpenAI-compatible or Ollama server.")
     llm_api_key: str | None = setting(env="BOT_LLM_API_KEY", fallback_env="OPENAI_API_KEY",

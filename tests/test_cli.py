@@ -359,3 +359,9 @@ def test_a_full_disk_is_one_line_and_the_index_in_use_is_intact(tmp_path, monkey
     monkeypatch.setattr(Catalog, "write", real_write)
     again = CliRunner().invoke(cli, ["index", "--index-dir", str(idx), str(docs)])
     assert again.exit_code == 0 and "added: more.txt" in again.output
+
+
+def test_local_llm_without_a_gguf_file_is_one_line_error(seed_settings):
+    result = CliRunner().invoke(cli, ["ask", "--llm", "local:/no/such/model.gguf", "--index-dir", str(seed_settings.index_dir), "What did Ishiba give Trump?"])
+    assert result.exit_code != 0 and "No GGUF model file at '/no/such/model.gguf'" in result.output
+    assert "Traceback" not in result.output

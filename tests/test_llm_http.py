@@ -40,6 +40,7 @@ class Reply:
     pause: float = 0.0  # seconds between streamed chunks (a server that trickles tokens)
     drop_after: int | None = None  # close the connection after this many chunks, without an end mark
     chunk_chars: int = 6
+    keepalive_after: int | None = None  # after this many chunks, only SSE `: keepalive` comments for 30 s
 
 
 class ScriptedLLMServer:
@@ -115,6 +116,12 @@ class ScriptedLLMServer:
         h.send_header("Content-Type", "application/x-ndjson" if ollama else "text/event-stream")
         h.end_headers()
         for i, piece in enumerate(pieces):
+            if reply.keepalive_after is not None and i >= reply.keepalive_after:
+                for _ in range(150):  # bytes keep coming, so no read timeout fires; the reply never ends
+                    h.wfile.write(b": keepalive\n\n")
+                    h.wfile.flush()
+                    time.sleep(0.2)
+                return
             if reply.drop_after is not None and i >= reply.drop_after:
                 h.wfile.flush()
                 h.close_connection = True
@@ -288,6 +295,16 @@ def test_scripted_llm_trickling_server_is_abandoned_at_the_timeout(server, seed_
     assert_one_fallback_warning(result, seed_index)  # ...but it is not the answer
     assert "within 1.5 s" in result.warnings[0]
     assert result.timings_ms["answer"] < 4000, result.timings_ms  # 1.5 s and the fallback, not 23 s
+
+
+def test_scripted_llm_keepalive_comments_after_one_chunk_time_out(server, seed_settings, seed_index):
+    """One chunk, then only SSE comments: bytes keep arriving, so only a deadline on the whole reply ends it."""
+    server.script["answer"] = Reply("Ishiba gave Trump a golden samurai helmet [1].", keepalive_after=1)
+    pieces, result, _ = ask(scripted_settings(seed_settings, server, llm_timeout=1.5), seed_index)
+    assert pieces  # the first chunk streamed...
+    assert_one_fallback_warning(result, seed_index)  # ...but the reply never finished
+    assert "within 1.5 s" in result.warnings[0]
+    assert result.timings_ms["answer"] < 10000, result.timings_ms  # not the 30 s the server keeps the stream open
 
 
 def test_scripted_llm_http_500_falls_back_with_one_warning(server, seed_settings, seed_index):
