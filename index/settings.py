@@ -209,7 +209,7 @@ def shown_default(f: dataclasses.Field) -> str:
     if f.metadata["shown"]:
         return f.metadata["shown"]
     value = f.default
-    if value is None:
+    if value is None or value == "":
         return "–"
     if isinstance(value, bool):
         return str(value).lower()
