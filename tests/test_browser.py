@@ -729,8 +729,16 @@ def test_interface_switch_translates_everything_and_the_note_follows_the_asker(b
 def test_chat_controls_clear_delete_undo_and_say_when_nothing_is_picked(browser, seed_url):
     page, _ = open_page(browser, seed_url)
     ask(page, "What did Ishiba give Trump?", answers=1)
+    expect(page.locator("#conversations label")).to_have_count(1)  # the answer's conversation is saved
+    saved = "() => localStorage.getItem('seedbot-conversations')"
+    page.wait_for_function(f"({saved})() !== null", timeout=10_000)
+    before = page.evaluate(saved)
     page.locator("#chat button[aria-label='Clear']").click()
     expect(page.locator("[data-testid='user']")).to_have_count(0)
+    expect(page.locator("#conversations label")).to_have_count(0)
+    # The browser's copy changes once the server has confirmed the Clear (a loaded machine takes a moment); a reload
+    # after that must not bring the conversation back.
+    page.wait_for_function(f"before => ({saved})() !== before", arg=before, timeout=10_000)
     page.reload()
     page.wait_for_function("document.body.dataset.ready === '1'", timeout=30_000)
     expect(page.locator("[data-testid='user']")).to_have_count(0)  # cleared means gone, not back after a reload
