@@ -47,6 +47,9 @@ class RetrievalWeights:
     keyword: float = 2.0
     second_unit: float = 0.5
     dense_candidates: int = 100
+    # no document outweighs the rest of its language more than this many to one in the statistics that make scores
+    # comparable (a language's mean and spread), so one huge file cannot change how every other file ranks; 0: off
+    document_ratio: float = 3.0
     # keyword alternatives of a query word, by how they were found (index/bridging.py query_terms)
     exact: float = 1.0
     reading: float = 1.0  # Sino-Korean reading of a kanji word: 関税 → 관세
