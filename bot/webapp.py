@@ -118,6 +118,7 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "css": _asset("app.css"),
         "head": f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n<script>\n{script_strings()}\n{_asset("app.js")}\n</script>',
         "max_file_size": int(settings.max_file_mb * 2**20),
+        "state_session_capacity": settings.web_sessions,  # Gradio keeps 10,000 sessions' state otherwise
         "footer_links": ["api"],
         "enable_monitoring": False,
         "run_history": False,
