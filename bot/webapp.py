@@ -44,6 +44,7 @@ from bot.web.strings import script_strings
 from bot.web.uploads import (  # noqa: F401
     MAX_UPLOAD_FILES,
     UPLOAD_TYPES,
+    UploadBlocks,
     check_uploads,
     is_upload,
     remove_upload,
@@ -82,7 +83,7 @@ def build_app(settings: Settings, chatbot: Chatbot | None = None):
     ctx = Context(settings, engine, engine.llm_name)
     # delete_cache: Gradio's own copies of uploads (indexed ones live on in <index_dir>/uploads/) go after an hour
     # and when the server stops, instead of staying in the shared upload folder for good.
-    with gr.Blocks(title="seedbot", analytics_enabled=False, fill_width=True, delete_cache=(3600, 3600)) as app:
+    with UploadBlocks(title="seedbot", analytics_enabled=False, fill_width=True, delete_cache=(3600, 3600)) as app:
         page = build_page(settings, ctx.llm_name)
         convs = conversations.Conversations(ctx)
         save = conversations.wire(page, convs)
@@ -117,6 +118,7 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "css": _asset("app.css"),
         "head": f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n<script>\n{script_strings()}\n{_asset("app.js")}\n</script>',
         "max_file_size": int(settings.max_file_mb * 2**20),
+        "state_session_capacity": settings.web_sessions,  # Gradio keeps 10,000 sessions' state otherwise
         "footer_links": ["api"],
         "enable_monitoring": False,
         "run_history": False,

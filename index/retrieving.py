@@ -36,6 +36,7 @@ class Index:
     embedder: Any
     store: Any
     weights: Weights = field(default_factory=Weights)
+    _unit_documents: tuple | None = field(default=None, init=False, repr=False)  # (catalog, each unit's document number)
 
     @classmethod
     def open(cls, settings: Settings) -> "Index":
@@ -61,6 +62,15 @@ class Index:
         return cls(settings=settings, catalog=catalog, embedder=embedder, store=store, weights=settings.retrieval)
 
     # ------------------------------------------------------------ scoring
+
+    def unit_documents(self) -> np.ndarray:
+        """Each unit's document number (catalog order), made once per catalog this index holds."""
+        cached = self._unit_documents
+        if cached is None or cached[0] is not self.catalog:
+            number: dict[str, int] = {}
+            docs = np.array([number.setdefault(u.source, len(number)) for u in self.catalog.units], dtype=np.int64)
+            cached = self._unit_documents = (self.catalog, docs)
+        return cached[1]
 
     def unit_scores(self, query: str, timings: dict[str, float] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Fused score per unit (catalog order) and the separate signals, for the answerer to reuse."""
@@ -99,7 +109,8 @@ class Index:
         t4 = time.perf_counter()
 
         langs = cat.unit_langs
-        dense_z, keyword_w = _z_by_group(dense, langs, candidates), keyword
+        docs, ratio = self.unit_documents(), w.document_ratio
+        dense_z, keyword_w = _z_by_group(dense, langs, candidates, docs=docs, ratio=ratio), keyword
         if not english and (w.cross_dense != 1.0 or w.cross_keyword != 1.0):
             # the dense signal ranks worse across languages than within one, where dictionary evidence is
             # what tells the answering sentence from a same-topic one: trust it more there
@@ -108,7 +119,7 @@ class Index:
             cross = langs != detect_language(query)
             dense_z = np.where(cross, w.cross_dense * dense_z, dense_z)
             keyword_w = np.where(cross, w.cross_keyword * keyword, keyword)
-        fused = dense_z + w.sparse * _z_by_group(sparse, langs) + w.keyword * keyword_w
+        fused = dense_z + w.sparse * _z_by_group(sparse, langs, docs=docs, ratio=ratio) + w.keyword * keyword_w
         if timings is not None:
             timings.update(embed_query=(t1 - t0) * 1e3, dense=(t2 - t1) * 1e3, sparse=(t3 - t2) * 1e3, keyword=(t4 - t3) * 1e3)
         return fused, {"dense": dense, "sparse": sparse, "keyword": keyword}
@@ -223,30 +234,60 @@ def keyword_scores(cat: Catalog, terms: list[dict[str, str]], w: Weights) -> np.
     return (covered / total) * (bm / bm.max())
 
 
-def _z_by_group(x: np.ndarray, groups: np.ndarray, valid: np.ndarray | None = None, prior: float = 10.0) -> np.ndarray:
+def _z_by_group(
+    x: np.ndarray, groups: np.ndarray, valid: np.ndarray | None = None, prior: float = 10.0,
+    docs: np.ndarray | None = None, ratio: float = 0.0,
+) -> np.ndarray:
     """z-scores within each language: an English question is closer to any English sentence than to
     the Korean sentence that answers it, so raw similarities are only comparable within a language.
 
     Only ``valid`` entries (the dense candidates Chroma returned for each language) set the mean and
     spread; the others get the lowest valid score. A language with few sentences borrows its mean and
-    spread from the whole corpus (``prior`` sentences' worth).
+    spread from the whole corpus (``prior`` sentences' worth). With ``docs`` (each entry's document number),
+    no document outweighs the rest of its language (or of the corpus) more than ``ratio`` to 1 in a mean or
+    spread: 4,001 sentences of one unrelated file would otherwise set what counts as close for every other
+    file of their language (issue 23, defect 9).
     """
     valid = np.ones(len(x), dtype=bool) if valid is None else valid
     out = np.zeros_like(x)
     if not valid.any():
         return out
-    gm, gs = float(x[valid].mean()), float(x[valid].std())
+    everywhere = np.zeros(len(x), dtype=np.int8)
+    gm, gs = _weighted_stats(x[valid], _doc_weights(docs, everywhere, valid, ratio)[valid])
+    weight = _doc_weights(docs, groups, valid, ratio)
     for g in np.unique(groups):
         mask = groups == g
-        seen = x[mask & valid]
-        n = len(seen)
-        mu = (n * float(seen.mean() if n else 0.0) + prior * gm) / (n + prior)
-        sd = (n * float(seen.std() if n else 0.0) + prior * gs) / (n + prior)
+        seen = mask & valid
+        n = float(weight[seen].sum())
+        m, s = _weighted_stats(x[seen], weight[seen]) if n else (0.0, 0.0)
+        mu = (n * m + prior * gm) / (n + prior)
+        sd = (n * s + prior * gs) / (n + prior)
         z = (x[mask] - mu) / sd if sd > 1e-9 else np.zeros(int(mask.sum()), dtype=x.dtype)
-        if n < int(mask.sum()):
-            z = np.where(valid[mask], z, z[valid[mask]].min() if n else 0.0)
+        if seen.sum() < int(mask.sum()):
+            z = np.where(valid[mask], z, z[valid[mask]].min() if seen.any() else 0.0)
         out[mask] = z
     return out
+
+
+def _doc_weights(docs: np.ndarray | None, groups: np.ndarray, valid: np.ndarray, ratio: float) -> np.ndarray:
+    """Each entry's weight in its group's statistics: 1, or less for a document whose ``n`` valid entries there
+    are more than ``ratio`` times those of all the group's other documents together (a group of one document is
+    left alone: there is no one else to skew)."""
+    weight = np.ones(len(groups), dtype=np.float64)
+    if docs is None or ratio <= 0:
+        return weight
+    for g in np.unique(groups[valid]):
+        rows = np.flatnonzero((groups == g) & valid)
+        _, inverse, counts = np.unique(docs[rows], return_inverse=True, return_counts=True)
+        rest = len(rows) - counts
+        limit = np.where(rest > 0, ratio * rest, np.inf)
+        weight[rows] = np.minimum(1.0, limit / counts)[inverse]
+    return weight
+
+
+def _weighted_stats(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    mean = float(np.average(x, weights=w))
+    return mean, float(np.sqrt(np.average((x - mean) ** 2, weights=w)))
 
 
 class HybridRetriever(BaseRetriever):

@@ -47,6 +47,9 @@ class RetrievalWeights:
     keyword: float = 2.0
     second_unit: float = 0.5
     dense_candidates: int = 100
+    # no document outweighs the rest of its language more than this many to one in the statistics that make scores
+    # comparable (a language's mean and spread), so one huge file cannot change how every other file ranks; 0: off
+    document_ratio: float = 3.0
     # keyword alternatives of a query word, by how they were found (index/bridging.py query_terms)
     exact: float = 1.0
     reading: float = 1.0  # Sino-Korean reading of a kanji word: 関税 → 관세
@@ -146,6 +149,10 @@ class Settings:
     max_question_chars: int = setting(2000, env="BOT_MAX_QUESTION_CHARS", range=(1, 100000), help="Longer questions are refused.")
     threads: int | None = setting(env="BOT_THREADS", shown="all cores", range=(1, 1024),
                                   help="CPU threads for the embedding engine.")
+    web_turns: int = setting(50, env="BOT_WEB_TURNS", range=(1, 10000),
+                             help="Turns of a chat `bot serve` keeps per visitor; older ones leave the chat (bounds its memory).")
+    web_sessions: int = setting(1000, env="BOT_WEB_SESSIONS", range=(1, 1000000),
+                                help="Visitors whose chat `bot serve` keeps in memory; the least recently active goes first.")
     web_auth: str | None = setting(env="BOT_WEB_AUTH",
                                    help="`USER:PASSWORD` login for `bot serve` (page, API and downloads); env only, since flags show in `ps`.")
     retrieval: RetrievalWeights = fitted(RetrievalWeights, help="Fusion weights of retrieval, fitted on faq-dev.")

@@ -99,6 +99,11 @@ def test_file_data_naming_a_server_file_is_refused_and_never_quoted(seed_url, se
             event, payload = call_api(seed_url, "add_documents", [[item]])
             assert event == "error", (path, payload)
             assert str(tmp_path) not in json.dumps(payload) and str(folder) not in json.dumps(payload)
+            # issue 23, defect 15: Gradio's own refusal came back as {"error": null}; it must say why
+            assert "only files uploaded to this page" in ((payload or {}).get("error") or ""), (path, payload)
+        # an encoded climb names a folder literally called %2e%2e in the upload folder: add_documents refuses it
+        event, payload = call_api(seed_url, "add_documents", [[{"path": f"{folder}/websec-test/%2e%2e/%2e%2e/..{secret}", "meta": FILE_DATA}]])
+        assert "only files uploaded to this page" in json.dumps(payload) and str(tmp_path) not in json.dumps(payload)
     finally:
         link.unlink()
         if not any(link.parent.iterdir()):

@@ -68,7 +68,9 @@ class Chat:
             return
         for w in result.warnings:
             gr.Warning(w)
-        done = turns + [{"id": uuid.uuid4().hex, "question": question, "result": result}]
+        # a visitor's (or an API client's) session keeps its last ``web_turns`` turns, not every answer it ever got:
+        # 8 clients asking for an hour grew the server by ~118 KB an answer (issue 23, defect 7)
+        done = (turns + [{"id": uuid.uuid4().hex, "question": question, "result": result}])[-self.ctx.settings.web_turns :]
         catalog = bot.index.catalog
         if not partial:  # extractive: the sources first, then the answer that quotes them
             yield gr.skip(), gr.skip(), sources_html(done, catalog, ui), gr.skip(), turns

@@ -12,6 +12,9 @@ import stat
 import tempfile
 from pathlib import Path
 
+import gradio as gr
+from gradio.exceptions import InvalidPathError
+
 from index.errors import BotError
 from index.settings import Settings
 
@@ -19,6 +22,29 @@ log = logging.getLogger(__name__)
 
 UPLOAD_TYPES = (".txt", ".md", ".pdf")
 MAX_UPLOAD_FILES = 20  # per request; more is refused as a whole, nothing half-added
+REFUSED = "A file was refused: only files uploaded to this page (or the API's /upload) can be added."
+
+
+class UploadBlocks(gr.Blocks):
+    """Blocks whose refusal of a file Gradio did not receive says why.
+
+    Gradio refuses such a path (``/etc/passwd``, ``<uploads>/x/../../secret.txt``, a URL of this host) before any
+    handler runs, with an exception it does not show, so an API client got ``{"error": null}`` (issue 23, defect 15).
+    The refusal stays Gradio's; only its message is replaced, and it names no path (Gradio's own names the server's
+    folders). Its own messages (``gr.Error``: a wrong file type) pass unchanged.
+    """
+
+    async def preprocess_data(self, block_fn, *args, **kwargs):
+        try:
+            return await super().preprocess_data(block_fn, *args, **kwargs)
+        except gr.Error:
+            raise
+        except InvalidPathError:
+            raise gr.Error(REFUSED, print_exception=False) from None
+        except (ValueError, OSError):
+            if not any(isinstance(b, gr.File) for b in getattr(block_fn, "inputs", ())):
+                raise
+            raise gr.Error(REFUSED, print_exception=False) from None
 
 
 def upload_folder() -> Path:
