@@ -65,6 +65,7 @@ def index_options(fn: Callable) -> Callable:
     @wraps(fn)
     def wrapper(*args, **kwargs):
         overrides = {k: kwargs.pop(k) for k in list(kwargs) if k in names}
+        settings = None
         try:
             settings = Settings.load(**overrides)
             return fn(settings, *args, **kwargs)
@@ -75,7 +76,8 @@ def index_options(fn: Callable) -> Callable:
             click.echo("Interrupted; the previous index is unchanged.", err=True)
             sys.exit(130)
         except Exception as exc:
-            line = _environment_failure(exc, overrides.get("chroma_url") or os.environ.get("BOT_CHROMA_URL"))
+            line = _environment_failure(exc, overrides.get("chroma_url") or os.environ.get("BOT_CHROMA_URL"),
+                                        settings.index_dir if settings else None)
             if line is None:
                 raise
             click.secho(f"Error: {line}", fg="red", err=True)
@@ -84,15 +86,15 @@ def index_options(fn: Callable) -> Callable:
     return _apply(wrapper, _setting_options("index"))
 
 
-def _environment_failure(exc: BaseException, chroma_url: str | None) -> str | None:
+def _environment_failure(exc: BaseException, chroma_url: str | None, index_dir: Path | None) -> str | None:
     """One line for what the machine did, not the program: a full disk, a Chroma server that went away mid-run.
     Neither changes the index in use (its switch is the last step), so that is what the line says."""
-    import errno
-
+    from index.disk import out_of_space
     from index.settings import redact_url
 
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+    if out_of_space(exc, index_dir):
+        named = getattr(exc, "filename", None) or index_dir
+        where = f" ({named})" if named else ""
         return (f"No space left on the device{where}. The index in use is intact (nothing was switched); "
                 "free some space and run the command again.")
     chain = [type(e) for e in (exc, exc.__cause__, exc.__context__) if e is not None]

@@ -36,6 +36,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from index.disk import collect_store_leftovers, no_space_to_open, out_of_space
 from index.errors import BotError
 from index.settings import redact_url, without_userinfo
 from index.types import Passage, Unit
@@ -101,6 +102,8 @@ def open_client(index_dir: Path, chroma_url: str | None, *, create: bool = True)
         from chromadb.api.client import SharedSystemClient
 
         SharedSystemClient.clear_system_cache()  # the half-opened store must not be handed out again
+        if out_of_space(exc, index_dir):
+            raise no_space_to_open(index_dir) from None
         raise damaged(index_dir, f"its vector store cannot be opened: {type(exc).__name__}") from None
 
 
@@ -562,6 +565,8 @@ def collect_garbage(index_dir: Path, client, current: "Catalog", *, prefix: str,
                 dropped.append(name)
             except Exception:  # gone already, or the server refuses: the next run tries again
                 pass
+    if embedded:
+        collect_store_leftovers(index_dir)
     return dropped
 
 

@@ -1,6 +1,7 @@
 """The `bot` console script, run as a user runs it."""
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
@@ -359,6 +360,88 @@ def test_a_full_disk_is_one_line_and_the_index_in_use_is_intact(tmp_path, monkey
     monkeypatch.setattr(Catalog, "write", real_write)
     again = CliRunner().invoke(cli, ["index", "--index-dir", str(idx), str(docs)])
     assert again.exit_code == 0 and "added: more.txt" in again.output
+
+
+def _error_lines(result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("Error")]
+
+
+def test_while_the_disk_stays_full_ask_says_no_space_not_damage(tmp_path, monkeypatch):
+    """Issue 23, defect 6: on a full disk, opening Chroma's store fails ("(code: 13) database or disk is full": it
+    writes its journal) and `bot ask` called the intact index damaged and advised a rebuild. Now one line that says
+    there is no space and the index is intact; with space again it answers, unchanged."""
+    import chromadb
+    from chromadb.errors import InternalError
+
+    docs, idx = _small_index(tmp_path)
+
+    def full(*args, **kwargs):
+        raise InternalError("error returned from database: (code: 13) database or disk is full")
+
+    monkeypatch.setattr(chromadb, "PersistentClient", full)
+    question = ["--index-dir", str(idx), "When does the bike workshop open on Saturdays?"]
+    for command in (["ask", *question], ["index", "--index-dir", str(idx), str(docs)]):
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        errors = _error_lines(result)
+        assert len(errors) == 1 and "No space left on the device" in errors[0] and "intact" in errors[0], errors
+        assert "damaged" not in result.output and "--rebuild" not in result.output
+    monkeypatch.undo()
+    asked = CliRunner().invoke(cli, ["ask", "--json", *question])
+    assert asked.exit_code == 0 and any("nine" in p["text"] for p in json.loads(asked.stdout)["retrieved"])
+
+
+def test_a_store_write_failing_on_a_full_disk_is_one_line(tmp_path, monkeypatch):
+    """Chroma reports some writes on a full disk only as "Error in compaction: Failed to apply logs to the metadata
+    segment" (seen on a 20 MB tmpfs filled to 40 KB): with (almost) no space left that is a full disk, one line."""
+    from chromadb.api.models.Collection import Collection
+    from chromadb.errors import InternalError
+
+    import index.disk
+
+    docs, idx = _small_index(tmp_path)
+    (docs / "more.txt").write_text("Helmets are lent for free at the front desk.", encoding="utf-8")
+
+    def compaction(self, *args, **kwargs):
+        raise InternalError("Error in compaction: Failed to apply logs to the metadata segment")
+
+    monkeypatch.setattr(Collection, "add", compaction)
+    monkeypatch.setattr(index.disk, "free_bytes", lambda path: 4096)
+    result = CliRunner().invoke(cli, ["index", "--index-dir", str(idx), str(docs)])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    errors = _error_lines(result)
+    assert len(errors) == 1 and "No space left on the device" in errors[0] and "intact" in errors[0], errors
+    monkeypatch.setattr(index.disk, "free_bytes", lambda path: 10 << 30)  # plenty of space: a bug stays a traceback
+    result = CliRunner().invoke(cli, ["index", "--index-dir", str(idx), str(docs)])
+    assert result.exit_code != 0 and isinstance(result.exception, InternalError)
+
+
+def test_a_failed_run_leaves_no_vector_folder_after_the_next_run(tmp_path, monkeypatch):
+    """Issue 23, defect 6: the failed run's Chroma segment folder survived the next successful run (Chroma deletes a
+    collection's rows but never its folder). Every folder left in the store is one Chroma still lists."""
+    import sqlite3
+
+    from index.storing import Catalog
+
+    docs, idx = _small_index(tmp_path)
+    (docs / "more.txt").write_text("Helmets are lent for free at the front desk.", encoding="utf-8")
+    real_write = Catalog.write
+
+    def full(self, index_dir):
+        raise OSError(errno.ENOSPC, "No space left on device", str(index_dir / "catalog-tmp"))
+
+    monkeypatch.setattr(Catalog, "write", full)
+    assert CliRunner().invoke(cli, ["index", "--index-dir", str(idx), str(docs)]).exit_code == 1
+    store = idx / "chroma"
+    failed = {p.name for p in store.iterdir() if p.is_dir()}
+    monkeypatch.setattr(Catalog, "write", real_write)
+    assert CliRunner().invoke(cli, ["index", "--index-dir", str(idx), str(docs)]).exit_code == 0
+    db = sqlite3.connect(f"file:{store / 'chroma.sqlite3'}?mode=ro", uri=True)
+    live = {row[0] for row in db.execute("SELECT id FROM segments")}
+    db.close()
+    folders = {p.name for p in store.iterdir() if p.is_dir()}
+    assert len(failed) == 2 and folders <= live, (failed, folders, live)
+    assert CliRunner().invoke(cli, ["ask", "--index-dir", str(idx), "Where are helmets lent?"]).exit_code == 0
 
 
 def test_local_llm_without_a_gguf_file_is_one_line_error(seed_settings):

@@ -281,6 +281,33 @@ def test_an_upload_named_like_an_indexed_file_is_refused_and_leaves_no_copy(tmp_
     assert indexed(settings) == before
 
 
+def test_an_upload_on_a_full_disk_says_so_and_leaves_the_index_and_folder_as_they_were(tmp_path, monkeypatch):
+    """Issue 23, defect 6 on the page: a full disk while indexing an upload said "Indexing failed: OSError: [Errno 28]
+    … /path"; now one line that says the index is intact, naming no server path, and no copy stays."""
+    import errno
+
+    from bot.web.uploads import store_uploads
+    from index.indexing import run_index
+
+    settings = Settings.load(env={}, index_dir=tmp_path / "index", docs=[tmp_path / "docs"])
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "note.txt").write_text("The bike workshop opens at nine on Saturdays.", encoding="utf-8")
+    run_index(settings)
+    before = indexed(settings)
+    src = tmp_path / "client-side" / "festival.txt"
+    src.parent.mkdir()
+    src.write_text(FESTIVAL_DOC, encoding="utf-8")
+
+    def full(self, index_dir):
+        raise OSError(errno.ENOSPC, "No space left on device", str(index_dir / "catalog-tmp"))
+
+    monkeypatch.setattr(Catalog, "write", full)
+    report, problems = store_uploads(settings, [(src, "festival.txt")])
+    assert report is None and len(problems) == 1 and problems[0].startswith("No space left"), problems
+    assert "intact" in problems[0] and str(tmp_path) not in problems[0]
+    assert not (settings.index_dir / "uploads" / "festival.txt").exists() and indexed(settings) == before
+
+
 def test_public_message_hides_server_paths_but_keeps_names_and_urls():
     msg = public_message(
         "/srv/app/.bot-index/uploads/my notes.txt: the file is empty. The index at /srv/app/.bot-index is fine; "

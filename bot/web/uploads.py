@@ -15,6 +15,7 @@ from pathlib import Path
 import gradio as gr
 from gradio.exceptions import InvalidPathError
 
+from index.disk import out_of_space
 from index.errors import BotError
 from index.settings import Settings
 
@@ -132,8 +133,12 @@ def store_uploads(settings: Settings, accepted: list[tuple[Path, str]], progress
         except BotError as exc:
             problems.append(str(exc))
         except Exception as exc:
-            log.exception("indexing uploads failed")
-            problems.append(f"Indexing failed: {type(exc).__name__}: {exc}")
+            if out_of_space(exc, settings.index_dir):
+                problems.append("No space left on the server's disk; the index is intact (nothing was switched). "
+                                "Free some space and add the files again.")
+            else:
+                log.exception("indexing uploads failed")
+                problems.append(f"Indexing failed: {type(exc).__name__}: {exc}")
         kept = set(report.added + report.updated + report.unchanged) if report is not None else set()
         for dst, previous in copies:
             if dst.name not in kept:
