@@ -79,7 +79,7 @@ class ExtractiveAnswerer:
             if kind == "statement" and _minority(cat, u.unit_id):
                 kind = "caption"
             row = cat.unit_index.get(u.unit_id)
-            covered = _covered(cat, terms, row)
+            covered = _covered(cat, terms, row, cfg.term_cache)
             coverage = sum(terms[t] for t in covered)
             typed = carries(u.text, asked, focus or question)
             bonus = cfg.type_bonus * (cfg.vague_date_share if typed and asked == "date" and vague_date(u.text) else float(typed))
@@ -222,20 +222,20 @@ def _row_tokens(catalog) -> list[frozenset]:
     return cached
 
 
-def _covered(catalog, terms: dict[str, float], row: int | None) -> set[str]:
+def _covered(catalog, terms: dict[str, float], row: int | None, cache_size: int) -> set[str]:
     if row is None or not terms:
         return set()
     toks = _row_tokens(catalog)[row]
-    groups = _term_groups_cached(catalog, tuple(terms))
+    groups = _term_groups_cached(catalog, tuple(terms), cache_size)
     return {head for head in terms if any(a in toks for a in groups.get(head, (head,)))}
 
 
-def _term_groups_cached(catalog, heads: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+def _term_groups_cached(catalog, heads: tuple[str, ...], size: int) -> dict[str, tuple[str, ...]]:
     """Each question word's alternatives, remembered per catalog for the most recent words only: a server asked
     ever new words must not grow without bound (issue 23, defect 7)."""
     cache = getattr(catalog, "_answer_groups", None)
     if cache is None:
-        cache = catalog._answer_groups = BoundedCache(ExtractiveConfig().term_cache)
+        cache = catalog._answer_groups = BoundedCache(size)
     return {h: cache.get_or_make(h, lambda h=h: _term_groups(h).get(h, (h,))) for h in heads}
 
 

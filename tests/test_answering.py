@@ -335,7 +335,7 @@ def test_the_question_word_cache_attached_to_an_index_stays_bounded(seed_index):
     catalog = seed_index.catalog
     size = AnswerWeights().term_cache
     for i in range(size + 500):
-        _term_groups_cached(catalog, (f"zzword{i}",))
+        _term_groups_cached(catalog, (f"zzword{i}",), size)
     assert len(catalog._answer_groups) == size
     row = next(i for i, t in enumerate(catalog.all_tokens()) if "투구" in t)
-    assert "투구" in _covered(catalog, {"투구": 1.0}, row)
+    assert "투구" in _covered(catalog, {"투구": 1.0}, row, size)
