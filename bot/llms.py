@@ -13,18 +13,12 @@ from typing import Any, Callable, Iterator
 from langchain_core.language_models import BaseChatModel
 
 from index.errors import BotError
+from index.registry import Registry
 from index.settings import Settings
 
 Factory = Callable[[str, Settings], BaseChatModel]
-_PROVIDERS: dict[str, Factory] = {}
-
-
-def register(prefix: str):
-    def deco(factory: Factory) -> Factory:
-        _PROVIDERS[prefix] = factory
-        return factory
-
-    return deco
+_PROVIDERS: Registry = Registry()  # prefix -> Factory
+register = _PROVIDERS.register
 
 
 def providers() -> list[str]:

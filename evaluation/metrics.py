@@ -12,7 +12,6 @@ particular) break lines mid-phrase and mix full- and half-width forms.
 """
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -218,11 +217,10 @@ def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, flo
     """
     if n <= 0:
         return None
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    from scipy.stats import binomtest, norm
+
+    ci = binomtest(int(successes), int(n)).proportion_ci(confidence_level=2 * norm.cdf(z) - 1, method="wilson")
+    return (max(0.0, float(ci.low)), min(1.0, float(ci.high)))
 
 
 def refusal_counts(rows: list[Mapping[str, Any]]) -> dict[str, Any]:

@@ -17,19 +17,13 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from index.errors import BotError
+from index.registry import Registry
 
 
-_REGISTRY: dict[str, type["Embedder"]] = {}
+_REGISTRY: Registry = Registry()  # prefix -> Embedder class
+register = _REGISTRY.register
 _CACHE: dict[tuple[str, int | None], "Embedder"] = {}
 _LOCK = threading.Lock()
-
-
-def register(prefix: str):
-    def deco(cls: type["Embedder"]) -> type["Embedder"]:
-        _REGISTRY[prefix] = cls
-        return cls
-
-    return deco
 
 
 class Embedder(Embeddings):

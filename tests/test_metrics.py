@@ -321,6 +321,7 @@ def test_wilson_interval_and_ci_in_summaries():
     assert lo == pytest.approx(0.4038, abs=1e-3) and hi == pytest.approx(0.5962, abs=1e-3)
     assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == 1.0
     assert wilson_interval(10, 10)[0] < 1.0  # 10 of 10 does not prove a perfect bot
+    assert wilson_interval(37, 78) == pytest.approx((0.367371, 0.583754), abs=1e-6)  # the textbook formula's values
     rows = [per_question(result(answer="samurai helmet", retrieved=[passage("ko.txt", "황금 사무라이 투구")]), HELMET, read_source=read_source),
             per_question(result(answer="no"), HELMET, read_source=read_source),
             per_question(result(refused=True), UNANSWERABLE, read_source=read_source)]
