@@ -188,6 +188,8 @@ def open_vectors(index_dir: Path, chroma_url: str | None, catalog: "Catalog", em
     except Exception as exc:
         if _is_not_found(exc):
             raise hurt(f"its vectors, collection {catalog.collection}, are not in {where}") from None
+        if not url and out_of_space(exc, index_dir):
+            raise no_space_to_open(index_dir) from None
         raise hurt(f"its vectors in {where} cannot be read: {type(exc).__name__}") from None
     if count != len(catalog.units):
         raise hurt(f"{count} vectors in {where} for {len(catalog.units)} sentences")

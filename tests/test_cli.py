@@ -366,11 +366,13 @@ def _error_lines(result) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.startswith("Error")]
 
 
-def test_while_the_disk_stays_full_ask_says_no_space_not_damage(tmp_path, monkeypatch):
+@pytest.mark.parametrize("failing", ["opening the store", "counting the vectors"])
+def test_while_the_disk_stays_full_ask_says_no_space_not_damage(tmp_path, monkeypatch, failing):
     """Issue 23, defect 6: on a full disk, opening Chroma's store fails ("(code: 13) database or disk is full": it
     writes its journal) and `bot ask` called the intact index damaged and advised a rebuild. Now one line that says
     there is no space and the index is intact; with space again it answers, unchanged."""
     import chromadb
+    from chromadb.api.models.Collection import Collection
     from chromadb.errors import InternalError
 
     docs, idx = _small_index(tmp_path)
@@ -378,9 +380,13 @@ def test_while_the_disk_stays_full_ask_says_no_space_not_damage(tmp_path, monkey
     def full(*args, **kwargs):
         raise InternalError("error returned from database: (code: 13) database or disk is full")
 
-    monkeypatch.setattr(chromadb, "PersistentClient", full)
+    if failing == "opening the store":
+        monkeypatch.setattr(chromadb, "PersistentClient", full)
+    else:
+        monkeypatch.setattr(Collection, "count", full)
     question = ["--index-dir", str(idx), "When does the bike workshop open on Saturdays?"]
-    for command in (["ask", *question], ["index", "--index-dir", str(idx), str(docs)]):
+    commands = [["ask", *question]] + ([["index", "--index-dir", str(idx), str(docs)]] if failing == "opening the store" else [])
+    for command in commands:
         result = CliRunner().invoke(cli, command)
         assert result.exit_code == 1 and "Traceback" not in result.output, result.output
         errors = _error_lines(result)
