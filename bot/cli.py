@@ -89,12 +89,14 @@ def index_options(fn: Callable) -> Callable:
 def _environment_failure(exc: BaseException, chroma_url: str | None, index_dir: Path | None) -> str | None:
     """One line for what the machine did, not the program: a full disk, a Chroma server that went away mid-run.
     Neither changes the index in use (its switch is the last step), so that is what the line says."""
-    from index.disk import out_of_space
+    from index.disk import has_built, out_of_space
     from index.settings import redact_url
 
     if out_of_space(exc, index_dir):
         named = getattr(exc, "filename", None) or index_dir
         where = f" ({named})" if named else ""
+        if not chroma_url and not has_built(index_dir):
+            return f"No space left on the device{where}; nothing was indexed. Free some space and run the command again."
         return (f"No space left on the device{where}. The index in use is intact (nothing was switched); "
                 "free some space and run the command again.")
     chain = [type(e) for e in (exc, exc.__cause__, exc.__context__) if e is not None]

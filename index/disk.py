@@ -57,8 +57,15 @@ def out_of_space(exc: BaseException, path: Path | None) -> bool:
 
 def no_space_to_open(index_dir: Path) -> BotError:
     """Opening Chroma's embedded store writes a little (its SQLite journal); on a full disk say that, not damage."""
+    if not has_built(index_dir):
+        return BotError(f"No space left on the device holding {index_dir}; nothing was indexed. Free some space and try again.")
     return BotError(f"No space left on the device holding {index_dir}; the index is intact, but its vector store "
                     "cannot be opened without a little space. Free some space and try again.")
+
+
+def has_built(index_dir: Path | None) -> bool:
+    """Whether a run ever completed here (its pointer file exists): only then is there an index to call intact."""
+    return index_dir is not None and (Path(index_dir) / "CURRENT").exists()
 
 
 def collect_store_leftovers(index_dir: Path) -> list[str]:

@@ -397,6 +397,24 @@ def test_while_the_disk_stays_full_ask_says_no_space_not_damage(tmp_path, monkey
     assert asked.exit_code == 0 and any("nine" in p["text"] for p in json.loads(asked.stdout)["retrieved"])
 
 
+def test_a_first_build_on_a_full_disk_says_nothing_was_indexed(tmp_path, monkeypatch):
+    """A fresh build on a full disk: one line that does not speak of an index "in use" (there is none yet)."""
+    from index.storing import Catalog
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "note.txt").write_text("The bike workshop opens at nine on Saturdays.", encoding="utf-8")
+
+    def full(self, index_dir):
+        raise OSError(errno.ENOSPC, "No space left on device", str(index_dir / "catalog-tmp"))
+
+    monkeypatch.setattr(Catalog, "write", full)
+    result = CliRunner().invoke(cli, ["index", "--index-dir", str(tmp_path / "idx"), str(docs)])
+    errors = _error_lines(result)
+    assert result.exit_code == 1 and len(errors) == 1, result.output
+    assert "No space left on the device" in errors[0] and "nothing was indexed" in errors[0] and "intact" not in errors[0]
+
+
 def test_a_store_write_failing_on_a_full_disk_is_one_line(tmp_path, monkeypatch):
     """Chroma reports some writes on a full disk only as "Error in compaction: Failed to apply logs to the metadata
     segment" (seen on a 20 MB tmpfs filled to 40 KB): with (almost) no space left that is a full disk, one line."""

@@ -15,7 +15,7 @@ from pathlib import Path
 import gradio as gr
 from gradio.exceptions import InvalidPathError
 
-from index.disk import out_of_space
+from index.disk import has_built, out_of_space
 from index.errors import BotError
 from index.settings import Settings
 
@@ -134,8 +134,8 @@ def store_uploads(settings: Settings, accepted: list[tuple[Path, str]], progress
             problems.append(str(exc))
         except Exception as exc:
             if out_of_space(exc, settings.index_dir):
-                problems.append("No space left on the server's disk; the index is intact (nothing was switched). "
-                                "Free some space and add the files again.")
+                kept = "the index is intact (nothing was switched)" if has_built(settings.index_dir) else "nothing was indexed"
+                problems.append(f"No space left on the server's disk; {kept}. Free some space and add the files again.")
             else:
                 log.exception("indexing uploads failed")
                 problems.append(f"Indexing failed: {type(exc).__name__}: {exc}")
