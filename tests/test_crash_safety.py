@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-import index.versions as versions
+import index.versions as catalog_versions
 from bot.chain import open_chatbot
 from index.errors import BotError
 from index.settings import Settings
@@ -165,7 +165,7 @@ def test_a_killed_incremental_run_changes_no_answer_and_the_next_run_repairs(tmp
     assert collections(s) == {current.collection, live.collection}
     assert catalog_dirs(s) == {current.name, live.name}
 
-    monkeypatch.setattr(versions, "GRACE_SECONDS", 0.0)
+    monkeypatch.setattr(catalog_versions, "GRACE_SECONDS", 0.0)
     assert run_index(s, [docs]).embedded_units == 0
     assert collections(s) == {current.collection} and catalog_dirs(s) == {current.name}
     assert Index.open(s).store._collection.count() == len(current.units)
@@ -199,9 +199,9 @@ def test_killed_rebuilds_leave_no_collection_behind(tmp_path, reference):
 
 # --- readers during switches --------------------------------------------------------------------
 
-@pytest.mark.parametrize("grace", [0.0, versions.GRACE_SECONDS])
+@pytest.mark.parametrize("grace", [0.0, catalog_versions.GRACE_SECONDS])
 def test_readers_see_the_old_or_the_new_catalog_while_it_switches(tmp_path, monkeypatch, grace):
-    monkeypatch.setattr(versions, "GRACE_SECONDS", grace)
+    monkeypatch.setattr(catalog_versions, "GRACE_SECONDS", grace)
     docs = write_v1(tmp_path / "docs")
     s = settings_for(tmp_path / "index")
     run_index(s, [docs])
