@@ -88,7 +88,7 @@ def vector_store(client, collection: str, embedder, *, create: bool = True, meta
     """The LangChain vector store over one Chroma collection (cosine space); ``create=False`` only opens."""
     from langchain_chroma import Chroma
 
-    class Store(Chroma):
+    class VectorStore(Chroma):
         def nearest(self, vector: list[float], k: int, where: dict) -> list[tuple[str, float]]:
             """(id, cosine distance) of the ``k`` nearest records matching ``where``. Only distances are fetched:
             the catalog already holds every text, and fetching documents and metadata too was half of the
@@ -104,7 +104,7 @@ def vector_store(client, collection: str, embedder, *, create: bool = True, meta
                 raise
             return list(zip(got["ids"][0], got["distances"][0]))
 
-    return Store(
+    return VectorStore(
         client=client,
         collection_name=collection,
         embedding_function=embedder,
