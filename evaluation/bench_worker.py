@@ -138,7 +138,7 @@ def server(cfg: dict) -> dict:
     """Copy the built index to the Chroma server, then open it as a fresh replica would (empty cache) and again
     (cached), and time warm retrieval through the server."""
     from index.embedding import get_embedder
-    from index.indexing import publish_to_server
+    from index.server_store import publish_to_server
     from index.retrieving import Index
 
     settings = _settings(cfg)

@@ -2,51 +2,22 @@
 
 A file is re-embedded when its content hash changes; files whose path is gone (or that vanished from
 a folder being indexed) are dropped; everything else is kept as it was. A run that changes anything
-writes a new collection (kept vectors copied, new ones embedded) and a new catalog, then switches to
-both at once, so a run killed at any point leaves readers exactly the previous index; the next run
-collects what it left (see ``index.storing``).
+asks the store (``index.store``) for a new version: kept vectors copied, new ones embedded, the catalog
+written and switched to at once, so a run killed at any point leaves readers exactly the previous index.
 """
 from __future__ import annotations
 
 import os
-import shutil
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
+from index.catalog import Catalog, FileRecord
+from index.chroma import Progress, check_collection_name
 from index.errors import BotError
-from index.settings import SEEDS_DIR, Settings, redact_url
-from index.storing import (
-    TAG,
-    Catalog,
-    FileRecord,
-    Heartbeat,
-    Pointer,
-    check_collection_name,
-    collect_catalogs,
-    collect_garbage,
-    collect_server_garbage,
-    current_dir,
-    embedded_not_server,
-    index_id,
-    open_client,
-    read_pointer,
-    set_damaged_store_aside,
-    switch,
-    sync_from_server,
-    upload_catalog,
-    vector_store,
-    write_lock,
-    write_pointer,
-    writer_id,
-    writer_metadata,
-    GRACE_SECONDS,
-    _local_embedded_index,
-)
-
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
+from index.settings import SEEDS_DIR, Settings
+from index.store import Store
+from index.storing import open_store
 
 
 @dataclass
@@ -77,14 +48,6 @@ class IndexReport:
         return dict(self.__dict__)
 
 
-def checkpoint(step: str) -> None:
-    """Called between the steps of a run where a crash must leave the index intact; crash tests replace it."""
-
-
-def _under(path: Path, roots: list[Path]) -> bool:
-    return any(path == r or r in path.parents for r in roots)
-
-
 def run_index(
     settings: Settings,
     paths: list[Path] | None = None,
@@ -92,16 +55,52 @@ def run_index(
     rebuild: bool = False,
     progress: Progress | None = None,
 ) -> IndexReport:
-    """Index ``paths`` (default: ``settings.docs``) into ``settings.index_dir``; raise BotError if nothing could be."""
-    from index.chunking import make_units
+    """Index ``paths`` (default: ``settings.docs``) into the store ``settings`` name; raise BotError if nothing could be."""
     from index.embedding import get_embedder
-    from index.loading import discover, load_document
-    from index.segmenting import segment
-    from index.tokenizing import index_tokens
 
     started = time.perf_counter()
     check_collection_name(settings.collection)
     report = IndexReport(rebuilt=rebuild)
+    roots, found = _find_documents(settings, paths, report)
+    store = open_store(settings)
+    with store.locked():
+        old = store.current(rebuild)
+        embedder = get_embedder(settings.embedding, threads=settings.threads)
+        report.embedding = embedder.spec
+        if old is not None and old.embedding != embedder.spec:
+            raise BotError(
+                f"The index at {settings.index_dir} was built with '{old.embedding}' ({old.dim} dims), not '{embedder.spec}'. "
+                f"Rebuild it for the new model: bot index --rebuild --embedding {settings.embedding}"
+            )
+        store.connect(old)
+        records = _kept_records(old, roots, found, settings, report)
+        fresh = _read_documents(found, records, settings, report, progress)
+        source = store.previous_vectors(old, embedder)
+        repaired = _missing_vectors(records, fresh, source, report)
+        records.update({rec.source: rec for rec in fresh})
+        if not records:
+            raise BotError(
+                "Nothing could be indexed." + ("\n  " + "\n  ".join(report.problems) if report.problems else " No .txt, .md or .pdf files were found.")
+            )
+        to_embed = fresh + repaired
+        if not to_embed and not report.removed and old is not None and not rebuild:
+            catalog = old
+        else:
+            catalog = _new_version(store, settings, embedder, old, records, to_embed, source, progress)
+        store.collect(catalog)
+
+    report.files = len(catalog.files)
+    report.units = len(catalog.units)
+    report.passages = len(catalog.passages)
+    report.embedded_units = sum(len(r.units) for r in to_embed)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _find_documents(settings: Settings, paths: list[Path] | None, report: IndexReport) -> tuple[list[Path], list[Path]]:
+    """The roots named (default: ``settings.docs``) and the files under them, each once."""
+    from index.loading import discover
+
     if not paths and list(settings.docs) == [SEEDS_DIR] and not SEEDS_DIR.exists():
         raise BotError("No documents named, and this install has no seeds/ folder (it ships only in a checkout). "
                        "Name files or folders: bot index ~/notes report.pdf (or set BOT_DOCS).")
@@ -113,222 +112,126 @@ def run_index(
             roots.append(Path(os.path.abspath(Path(p).expanduser())))
     found, problems = discover(roots)
     report.problems += problems
-    found = list(dict.fromkeys(f.resolve() for f in found))  # a file and a link to it are one file
-    index_dir = settings.index_dir
+    return roots, list(dict.fromkeys(f.resolve() for f in found))  # a file and a link to it are one file
 
-    url, prefix = settings.chroma_url, settings.collection
-    with write_lock(index_dir):
-        old: Catalog | None = None
-        replaced: str | None = None  # the collection a rebuild supersedes
-        pointer: Pointer | None = None  # server mode: the server's current index
-        replaced_server: set[str] = set()  # server mode: the collections a rebuild supersedes
-        if url:
-            if not rebuild and _local_embedded_index(index_dir):
-                raise embedded_not_server(index_dir, url)
-            client = open_client(index_dir, url)
-            pointer = read_pointer(client, prefix, url)
-            if pointer is not None and rebuild:
-                replaced_server = pointer.collections()
-            tag = pointer.index_id if pointer else uuid.uuid4().hex
-            if not rebuild:
-                old = sync_from_server(index_dir, url, prefix, client)
-        else:
-            tag = index_id(index_dir)
-            if not rebuild:
-                old = Catalog.load(index_dir)
-            else:
-                replaced = _previous_collection(index_dir)
-        embedder = get_embedder(settings.embedding, threads=settings.threads)
-        report.embedding = embedder.spec
-        if old is not None:
-            if old.embedding != embedder.spec:
-                raise BotError(
-                    f"The index at {index_dir} was built with '{old.embedding}' ({old.dim} dims), not '{embedder.spec}'. "
-                    f"Rebuild it for the new model: bot index --rebuild --embedding {settings.embedding}"
-                )
-            if not url and old.chroma_url:
-                raise BotError(
-                    f"The index at {index_dir} keeps its vectors in {redact_url(old.chroma_url) if old.chroma_url else 'the embedded store'}, "
-                    f"not {redact_url(settings.chroma_url) if settings.chroma_url else 'the embedded store'}. "
-                    "Use the same --chroma-url, or start fresh with --rebuild."
-                )
-        damaged_store = None
-        if not url:
-            try:
-                client = open_client(index_dir, None)
-            except BotError:
-                if not rebuild:
-                    raise
-                damaged_store = set_damaged_store_aside(index_dir)  # the advised fix must work: a fresh store
-                client = open_client(index_dir, None)
-        checkpoint("read")
 
-        records: dict[str, FileRecord] = dict(old.files) if old else {}
-        found_set = {str(f) for f in found}
-        for source, rec in list(records.items()):
-            p = Path(rec.path)
-            # On a server another machine may have indexed it: only what is missing under this run's roots goes.
-            if (not url and not p.exists()) or (_under(p, roots) and str(p) not in found_set):
-                report.removed.append(source)
-                del records[source]
+def _under(path: Path, roots: list[Path]) -> bool:
+    return any(path == r or r in path.parents for r in roots)
 
-        fresh: list[FileRecord] = []
-        claimed: dict[str, str] = {}  # source name -> path, for the files of this run
-        use_sparse = settings.sparse and embedder.has_sparse
-        max_bytes = int(settings.max_file_mb * 2**20)
-        for i, path in enumerate(found):
-            if progress:
-                progress("read", i, len(found))
-            try:
-                doc = load_document(path, max_bytes=max_bytes)
-            except BotError as exc:
-                report.problems.append(str(exc))
-                continue
-            if doc.source in claimed:
-                report.problems.append(
-                    f"{path}: skipped, a different file named {doc.source} ({claimed[doc.source]}) is indexed in this run; "
-                    "citations name files by name, so rename one of them."
-                )
-                continue
-            prev = records.get(doc.source)
-            if prev is not None and prev.path != str(path) and Path(prev.path).exists():
-                report.problems.append(
-                    f"{path}: skipped, a different file named {doc.source} ({prev.path}) is already indexed; "
-                    "citations name files by name, so rename one of them."
-                )
-                continue
-            claimed[doc.source] = str(path)
-            if prev is not None and prev.sha256 == doc.sha256:
-                report.unchanged.append(doc.source)
-                continue
-            segments = segment(doc)
-            if not segments:
-                report.problems.append(f"{path}: no text left after removing boilerplate; nothing indexed from it.")
-                continue
-            units, passages = make_units(doc, segments, passage_chars=settings.passage_chars)
-            rec = FileRecord(
-                source=doc.source,
-                path=str(path),
-                sha256=doc.sha256,
-                encoding=doc.encoding,
-                indexed_at=time.time(),
-                text=doc.text,
-                units=units,
-                passages=passages,
-                tokens=[index_tokens(u.text, u.lang) for u in units],
-            )
-            (report.updated if prev is not None else report.added).append(doc.source)
-            fresh.append(rec)
+
+def _kept_records(old: Catalog | None, roots: list[Path], found: list[Path], settings: Settings,
+                  report: IndexReport) -> dict[str, FileRecord]:
+    """The previous index's files, less those that are gone."""
+    records: dict[str, FileRecord] = dict(old.files) if old else {}
+    found_set = {str(f) for f in found}
+    for source, rec in list(records.items()):
+        p = Path(rec.path)
+        # On a server another machine may have indexed it: only what is missing under this run's roots goes.
+        if (not settings.chroma_url and not p.exists()) or (_under(p, roots) and str(p) not in found_set):
+            report.removed.append(source)
+            del records[source]
+    return records
+
+
+def _read_documents(found: list[Path], records: dict[str, FileRecord], settings: Settings, report: IndexReport,
+                    progress: Progress | None) -> list[FileRecord]:
+    """Records of the new and changed files; unchanged ones are only reported, unreadable ones are problems."""
+    from index.loading import load_document
+
+    fresh: list[FileRecord] = []
+    claimed: dict[str, str] = {}  # source name -> path, for the files of this run
+    max_bytes = int(settings.max_file_mb * 2**20)
+    for i, path in enumerate(found):
         if progress:
-            progress("read", len(found), len(found))
-
-        # Kept files whose vectors are missing from the old collection (a damaged store) are embedded again.
-        source_vectors = _old_vectors(client, old, embedder)
-        have = _ids_in(source_vectors)
-        fresh_sources = {r.source for r in fresh}
-        repaired = [r for s, r in sorted(records.items()) if s not in fresh_sources and not set(r.chroma_ids) <= have]
-        for rec in repaired:
-            report.problems.append(f"{rec.source}: its vectors were missing from the vector store; embedded again.")
-        for rec in fresh:
-            records[rec.source] = rec
-        if not records:
-            raise BotError(
-                "Nothing could be indexed." + ("\n  " + "\n  ".join(report.problems) if report.problems else " No .txt, .md or .pdf files were found.")
+            progress("read", i, len(found))
+        try:
+            doc = load_document(path, max_bytes=max_bytes)
+        except BotError as exc:
+            report.problems.append(str(exc))
+            continue
+        if doc.source in claimed:
+            report.problems.append(
+                f"{path}: skipped, a different file named {doc.source} ({claimed[doc.source]}) is indexed in this run; "
+                "citations name files by name, so rename one of them."
             )
-        to_embed = fresh + repaired
-        if not to_embed and not report.removed and old is not None and not rebuild:
-            catalog = old
-        else:
-            collection = f"{settings.collection}-{uuid.uuid4().hex[:8]}"
-            writer = writer_id(index_dir)
-            store = vector_store(client, collection, embedder, metadata=writer_metadata(tag, writer) if url else {TAG: tag})
-            beat = Heartbeat([store._collection]) if url else (lambda: None)
-            step = _beating(progress, beat)
-            embedded = {r.source for r in to_embed}
-            kept = [cid for s, r in sorted(records.items()) if s not in embedded for cid in r.chroma_ids]
-            _copy(source_vectors, store._collection, kept, step)
-            checkpoint("copy")
-            _embed(store, to_embed, step)
-            checkpoint("embed")
-            sparse_rows = _sparse(embedder, to_embed, step) if use_sparse else {}
-            checkpoint("sparse")
-            catalog = Catalog(
-                embedding=embedder.spec,
-                dim=embedder.dim,
-                collection=collection,
-                chroma_url=settings.chroma_url,
-                files=records,
-                built_at=time.time(),
+            continue
+        prev = records.get(doc.source)
+        if prev is not None and prev.path != str(path) and Path(prev.path).exists():
+            report.problems.append(
+                f"{path}: skipped, a different file named {doc.source} ({prev.path}) is already indexed; "
+                "citations name files by name, so rename one of them."
             )
-            if use_sparse:
-                catalog.sparse = _merge_sparse(old, records, sparse_rows)
-            catalog.derive()
-            written = store._collection.count()
-            if written != len(catalog.units):
-                raise BotError(f"Writing the vectors failed ({written} stored for {len(catalog.units)} sentences); run bot index again.")
-            name = catalog.write(index_dir)
-            checkpoint("write")
-            if url:
-                upload_catalog(client, index_dir / name, f"{collection}-catalog", writer_metadata(tag, writer))
-                checkpoint("upload")
-                pointer = _next_pointer(pointer, name, collection, tag, keep_old=not rebuild)
-                write_pointer(client, prefix, pointer)  # the switch: from here on every machine reads this run
-                checkpoint("server-switch")
-            switch(index_dir, name)
-            checkpoint("switch")
-        if url:
-            collect_catalogs(index_dir, catalog.name)
-            if pointer is not None:
-                collect_server_garbage(client, pointer, writer_id(index_dir), drop=replaced_server - pointer.collections())
-        else:
-            collect_garbage(
-                index_dir,
-                client,
-                catalog,
-                prefix=settings.collection,
-                embedded=True,
-                drop=(replaced,) if replaced and replaced != catalog.collection else (),
-            )
-        if damaged_store is not None:
-            shutil.rmtree(damaged_store, ignore_errors=True)
-        checkpoint("collect")
-
-    report.files = len(catalog.files)
-    report.units = len(catalog.units)
-    report.passages = len(catalog.passages)
-    report.embedded_units = sum(len(r.units) for r in to_embed)
-    report.seconds = time.perf_counter() - started
-    return report
+            continue
+        claimed[doc.source] = str(path)
+        if prev is not None and prev.sha256 == doc.sha256:
+            report.unchanged.append(doc.source)
+            continue
+        rec = _record(doc, path, settings)
+        if rec is None:
+            report.problems.append(f"{path}: no text left after removing boilerplate; nothing indexed from it.")
+            continue
+        (report.updated if prev is not None else report.added).append(doc.source)
+        fresh.append(rec)
+    if progress:
+        progress("read", len(found), len(found))
+    return fresh
 
 
-def _beating(progress: Progress | None, beat: Callable[[], None]) -> Progress:
-    """Progress reports that also keep a server-mode writer's heartbeat going."""
+def _record(doc, path: Path, settings: Settings) -> FileRecord | None:
+    """One loaded file cut into sentence units and passages, with their index tokens; None if no text is left."""
+    from index.chunking import make_units
+    from index.segmenting import segment
+    from index.tokenizing import index_tokens
 
-    def step(stage: str, done: int, total: int) -> None:
-        beat()
-        if progress:
-            progress(stage, done, total)
+    segments = segment(doc)
+    if not segments:
+        return None
+    units, passages = make_units(doc, segments, passage_chars=settings.passage_chars)
+    return FileRecord(
+        source=doc.source,
+        path=str(path),
+        sha256=doc.sha256,
+        encoding=doc.encoding,
+        indexed_at=time.time(),
+        text=doc.text,
+        units=units,
+        passages=passages,
+        tokens=[index_tokens(u.text, u.lang) for u in units],
+    )
 
-    return step
+
+def _missing_vectors(records: dict[str, FileRecord], fresh: list[FileRecord], source, report: IndexReport) -> list[FileRecord]:
+    """Kept files whose vectors are missing from the old collection (a damaged store): they are embedded again."""
+    have = set(source.get(include=[])["ids"]) if source is not None else set()
+    fresh_sources = {r.source for r in fresh}
+    repaired = [r for s, r in sorted(records.items()) if s not in fresh_sources and not set(r.chroma_ids) <= have]
+    for rec in repaired:
+        report.problems.append(f"{rec.source}: its vectors were missing from the vector store; embedded again.")
+    return repaired
 
 
-def _embed(store, fresh: list[FileRecord], progress: Progress | None, batch: int = 64) -> None:
-    """Add new units to the run's own collection in batches."""
-    items = [(cid, u, rec) for rec in fresh for cid, u in zip(rec.chroma_ids, rec.units)]
-    if progress and items:
-        progress("embed", 0, len(items))
-    for i in range(0, len(items), batch):
-        chunk = items[i : i + batch]
-        store.add_texts(
-            texts=[u.text for _, u, _ in chunk],
-            metadatas=[
-                {"unit_id": u.id, "source": u.source, "passage_id": u.passage_id, "start": u.start, "end": u.end, "lang": u.lang, "sha256": rec.sha256}
-                for _, u, rec in chunk
-            ],
-            ids=[cid for cid, _, _ in chunk],
-        )
-        if progress:
-            progress("embed", i + len(chunk), len(items))
+def _new_version(store: Store, settings: Settings, embedder, old: Catalog | None, records: dict[str, FileRecord],
+                 to_embed: list[FileRecord], source, progress: Progress | None) -> Catalog:
+    """A new collection (kept vectors copied, ``to_embed`` embedded) and the catalog naming it, switched to."""
+    use_sparse = settings.sparse and embedder.has_sparse
+    store.begin(embedder, progress)
+    embedded = {r.source for r in to_embed}
+    store.keep(source, [cid for s, r in sorted(records.items()) if s not in embedded for cid in r.chroma_ids])
+    store.add(to_embed)
+    sparse_rows = _sparse(embedder, to_embed, store.progress) if use_sparse else {}
+    catalog = Catalog(
+        embedding=embedder.spec,
+        dim=embedder.dim,
+        collection=store.collection,
+        chroma_url=settings.chroma_url,
+        files=records,
+        built_at=time.time(),
+    )
+    if use_sparse:
+        catalog.sparse = _merge_sparse(old, records, sparse_rows)
+    catalog.derive()
+    store.commit(catalog)
+    return catalog
 
 
 def _sparse(embedder, fresh: list[FileRecord], progress: Progress | None, batch: int = 16) -> dict:
@@ -383,93 +286,3 @@ def _merge_sparse(old: Catalog | None, records: dict[str, FileRecord], new_rows:
         else:  # kept file from an index built without sparse vectors
             return None
     return sp.vstack(blocks).tocsr() if blocks else None
-
-
-def _old_vectors(client, old: Catalog | None, embedder):
-    """The raw collection of the previous catalog, or None if it is gone (its files are then embedded again)."""
-    if old is None:
-        return None
-    try:
-        return vector_store(client, old.collection, embedder, create=False)._collection
-    except Exception:
-        return None
-
-
-def _ids_in(collection) -> set[str]:
-    if collection is None:
-        return set()
-    return set(collection.get(include=[])["ids"])
-
-
-def _copy(source, target, ids: list[str], progress: Progress | None, batch: int = 500) -> None:
-    """Copy kept vectors (with their documents and metadata) into the new collection, unchanged."""
-    if progress and ids:
-        progress("copy", 0, len(ids))
-    for i in range(0, len(ids), batch):
-        got = source.get(ids=ids[i : i + batch], include=["embeddings", "metadatas", "documents"])
-        target.add(ids=got["ids"], embeddings=got["embeddings"], metadatas=got["metadatas"], documents=got["documents"])
-        if progress:
-            progress("copy", min(i + batch, len(ids)), len(ids))
-
-
-def _collect_garbage(store, catalog: Catalog, stale_ids: list[str]) -> None:
-    """Drop vectors of changed/removed files and any orphans an interrupted run left behind."""
-    live = set(catalog.chroma_to_unit)
-    try:
-        existing = store.get(include=[])["ids"]
-    except Exception:
-        existing = stale_ids
-    dead = sorted({*stale_ids, *existing} - live)
-    for i in range(0, len(dead), 500):
-        store.delete(ids=dead[i : i + 500])
-
-
-def _previous_collection(index_dir: Path) -> str | None:
-    """The collection a rebuild replaces, read from the manifest alone (the rest may be damaged)."""
-    import json
-
-    try:
-        directory = current_dir(index_dir)
-        return json.loads((directory / "manifest.json").read_text(encoding="utf-8"))["collection"] if directory else None
-    except (BotError, OSError, ValueError, KeyError, TypeError):  # nothing we can name; collection GC handles it
-        return None
-
-
-def publish_to_server(index_dir: Path, chroma_url: str, prefix: str, progress: Progress | None = None) -> str:
-    """Copy the embedded index in ``index_dir`` to a Chroma server as it is (vectors copied, nothing embedded)
-    and switch the server to it; returns the new index version. What ``bot bench`` times server loads with."""
-    import tempfile
-
-    from index.embedding import get_embedder
-
-    check_collection_name(prefix)
-    with write_lock(index_dir):
-        cat = Catalog.load(index_dir)
-        if cat is None or cat.chroma_url:
-            raise BotError(f"No embedded index at {index_dir} to publish.")
-        embedder = get_embedder(cat.embedding)
-        source = vector_store(open_client(index_dir, None), cat.collection, embedder, create=False)._collection
-        client = open_client(index_dir, chroma_url)
-        pointer = read_pointer(client, prefix, chroma_url)
-        tag = pointer.index_id if pointer else uuid.uuid4().hex
-        with tempfile.TemporaryDirectory(prefix="bot-publish-") as tmp:
-            writer = writer_id(Path(tmp))
-            collection = f"{prefix}-{uuid.uuid4().hex[:8]}"
-            target = vector_store(client, collection, embedder, metadata=writer_metadata(tag, writer))._collection
-            _copy(source, target, list(cat.chroma_to_unit), _beating(progress, Heartbeat([target])))
-            cat.collection, cat.chroma_url = collection, chroma_url
-            name = cat.write(Path(tmp))
-            upload_catalog(client, Path(tmp) / name, f"{collection}-catalog", writer_metadata(tag, writer))
-        write_pointer(client, prefix, _next_pointer(pointer, name, collection, tag, keep_old=True))
-    return name
-
-
-def _next_pointer(old: Pointer | None, version: str, collection: str, tag: str, *, keep_old: bool) -> Pointer:
-    """The pointer that makes ``version`` current; the one it replaces starts its grace (unless a rebuild drops it)."""
-    now = time.time()
-    previous = [] if old is None or not keep_old else [
-        {"version": old.version, "vectors": old.vectors, "catalog": old.catalog, "since": now},
-        *(p for p in old.previous if now - float(p.get("since", 0)) < GRACE_SECONDS),
-    ]
-    return Pointer(version=version, vectors=collection, catalog=f"{collection}-catalog", index_id=tag,
-                   switched_at=now, previous=previous)

@@ -24,7 +24,9 @@ from pydantic import ConfigDict
 from index.errors import BotError
 from index.settings import RetrievalWeights as Weights, Settings, default
 from index.types import RetrievedPassage, UnitHit
-from index.storing import Catalog, load_catalog, open_vectors, server_index_name
+from index.catalog import Catalog
+from index.replicas import server_index_name
+from index.storing import load_catalog, open_vectors
 
 
 @dataclass

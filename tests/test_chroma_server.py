@@ -136,18 +136,18 @@ def test_a_chroma_server_killed_during_bot_index_is_one_line(tmp_path, monkeypat
     run embeds, and the run's next request to it fails as it would."""
     from click.testing import CliRunner
 
-    import index.indexing as indexing
     from bot.cli import cli
+    from index.store import Store
 
     proc, url = start_chroma(tmp_path / "data")
-    real_embed = indexing._embed
+    real_embed = Store.add
 
     def killed_first(*args, **kwargs):
         proc.kill()
         proc.wait(timeout=10)
         return real_embed(*args, **kwargs)
 
-    monkeypatch.setattr(indexing, "_embed", killed_first)
+    monkeypatch.setattr(Store, "add", killed_first)
     try:
         result = CliRunner().invoke(cli, ["index", "--chroma-url", url, "--index-dir", str(tmp_path / "idx"),
                                           str(SEEDS_DIR / "003_ae09e089aea9dcdf.txt")])

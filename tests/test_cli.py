@@ -341,7 +341,7 @@ def test_a_full_disk_is_one_line_and_the_index_in_use_is_intact(tmp_path, monkey
     and it is: it still answers, and the next run (with space again) indexes the new file."""
     import errno
 
-    from index.storing import Catalog
+    from index.catalog import Catalog
 
     docs, idx = _small_index(tmp_path)
     (docs / "more.txt").write_text("Helmets are lent for free at the front desk.", encoding="utf-8")

@@ -1,8 +1,7 @@
 """Kills, races and damage: an index either answers exactly as before, or says it is damaged and how to rebuild.
 
-Crash tests run `run_index` in a real subprocess, stop it at a named step (a replaced
-``index.indexing.checkpoint`` or a progress event writes a flag file and sleeps), and kill it with
-SIGKILL; answers are compared before, after the kill, and after the next (repairing) run.
+Crash tests run `run_index` in a real subprocess, stop it at a named step (the real step, wrapped so that it
+then writes a flag file and sleeps, or a progress event does), and kill it with SIGKILL; answers are compared before, after the kill, and after the next (repairing) run.
 """
 from __future__ import annotations
 
@@ -18,13 +17,16 @@ from pathlib import Path
 
 import pytest
 
-import index.storing as storing
+import index.versions as catalog_versions
 from bot.chain import open_chatbot
 from index.errors import BotError
 from index.settings import Settings
 from index.indexing import run_index
 from index.retrieving import Index
-from index.storing import Catalog, collect_garbage, current_dir, open_client
+from index.catalog import Catalog
+from index.chroma import open_client
+from index.local_store import collect_garbage
+from index.versions import current_dir
 from test_chroma_server import chroma_server  # noqa: F401 - the real `chroma run` server fixture
 
 KO = "이시바 총리는 트럼프 대통령에게 황금 사무라이 투구를 선물했다. 투구는 돗토리현에서 준비되었다. 두 정상은 골프를 쳤다.\n"
@@ -36,7 +38,7 @@ QUESTIONS = ["What did Ishiba give Trump?", "황금 사무라이 투구", "電�
 CHILD = r"""
 import sys, time
 from pathlib import Path
-import index.indexing as ix
+import index.catalog, index.indexing as ix, index.local_store, index.server_store, index.store
 from index.settings import Settings
 
 when, flag, index_dir, docs, rebuild, url = sys.argv[1:7]
@@ -46,7 +48,23 @@ def hold(key):
         Path(flag).write_text(key)
         time.sleep(600)
 
-ix.checkpoint = lambda step: hold("after:" + step)
+def after(owner, name, step):
+    real = getattr(owner, name)
+    def wrapped(*args, **kwargs):
+        out = real(*args, **kwargs)
+        hold("after:" + step)
+        return out
+    setattr(owner, name, wrapped)
+
+after(index.local_store.LocalStore, "connect", "read")  # the index read, the vector store open
+after(index.server_store.ServerStore, "connect", "read")
+after(index.store.Store, "keep", "copy")
+after(index.store.Store, "add", "embed")
+after(ix, "_sparse", "sparse")
+after(index.catalog.Catalog, "write", "write")
+after(index.server_store, "upload_catalog", "upload")
+after(index.server_store, "write_pointer", "server-switch")
+after(index.store, "switch", "switch")
 settings = Settings.load(env={}, index_dir=Path(index_dir), sparse=True, chroma_url=url or None)
 ix.run_index(settings, [Path(docs)], rebuild=rebuild == "1", progress=lambda stage, done, total: hold(f"{stage}:{done}"))
 print("finished without reaching", when)
@@ -147,7 +165,7 @@ def test_a_killed_incremental_run_changes_no_answer_and_the_next_run_repairs(tmp
     assert collections(s) == {current.collection, live.collection}
     assert catalog_dirs(s) == {current.name, live.name}
 
-    monkeypatch.setattr(storing, "GRACE_SECONDS", 0.0)
+    monkeypatch.setattr(catalog_versions, "GRACE_SECONDS", 0.0)
     assert run_index(s, [docs]).embedded_units == 0
     assert collections(s) == {current.collection} and catalog_dirs(s) == {current.name}
     assert Index.open(s).store._collection.count() == len(current.units)
@@ -181,9 +199,9 @@ def test_killed_rebuilds_leave_no_collection_behind(tmp_path, reference):
 
 # --- readers during switches --------------------------------------------------------------------
 
-@pytest.mark.parametrize("grace", [0.0, storing.GRACE_SECONDS])
+@pytest.mark.parametrize("grace", [0.0, catalog_versions.GRACE_SECONDS])
 def test_readers_see_the_old_or_the_new_catalog_while_it_switches(tmp_path, monkeypatch, grace):
-    monkeypatch.setattr(storing, "GRACE_SECONDS", grace)
+    monkeypatch.setattr(catalog_versions, "GRACE_SECONDS", grace)
     docs = write_v1(tmp_path / "docs")
     s = settings_for(tmp_path / "index")
     run_index(s, [docs])

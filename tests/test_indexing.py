@@ -10,7 +10,8 @@ from index.errors import BotError
 from index.settings import SEEDS_DIR, Settings
 from index.indexing import run_index
 from index.retrieving import Index
-from index.storing import Catalog, current_dir
+from index.catalog import Catalog
+from index.versions import current_dir
 
 KO = "이시바 총리는 트럼프 대통령에게 황금 사무라이 투구를 선물했다. 투구는 돗토리현에서 준비되었다.\n"
 JA = "高市首相は一月二日にトランプ大統領と電話で会談した。両首脳は春の訪米で合意した。\n"

@@ -26,7 +26,7 @@ from bot.webapp import (
     serve_in_background,
     upload_folder,
 )
-from index.storing import Catalog
+from index.catalog import Catalog
 
 SECRET = "The vault combination for the Kestrel archive is 7319-quokka-58, changed every Tuesday."
 SECRET_DOC = f"{SECRET}\n\nOnly the night porter of the Kestrel archive knows the vault combination.\n"
