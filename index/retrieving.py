@@ -16,13 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from index.errors import BotError
-from index.settings import RetrievalWeights as Weights, Settings, default
+from index.settings import RetrievalWeights as Weights, Settings
 from index.types import RetrievedPassage, UnitHit
 from index.storing import Catalog, load_catalog, open_vectors, server_index_name
 
@@ -58,7 +54,7 @@ class Index:
         embedder = get_embedder(catalog.embedding, threads=settings.threads)
         if embedder.dim != catalog.dim:
             raise BotError(f"Embedding model gives {embedder.dim} dims but the index has {catalog.dim}. Rebuild: bot index --rebuild")
-        store = open_vectors(settings.index_dir, settings.chroma_url, catalog, embedder, settings.collection)
+        store = open_vectors(settings.index_dir, settings.chroma_url, catalog, settings.collection)
         return cls(settings=settings, catalog=catalog, embedder=embedder, store=store, weights=settings.retrieval)
 
     # ------------------------------------------------------------ scoring
@@ -288,22 +284,3 @@ def _doc_weights(docs: np.ndarray | None, groups: np.ndarray, valid: np.ndarray,
 def _weighted_stats(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
     mean = float(np.average(x, weights=w))
     return mean, float(np.sqrt(np.average((x - mean) ** 2, weights=w)))
-
-
-class HybridRetriever(BaseRetriever):
-    """The LangChain face of :meth:`Index.search`: passages as ``Document``s, scores in metadata."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-    index: Any
-    k: int = default("k")
-    also: list[str] = []  # the question in other languages (LLM translations), searched alongside it
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return [to_document(rp) for rp in self.index.search(query, self.k, also=self.also)]
-
-
-def to_document(rp: RetrievedPassage) -> Document:
-    meta = rp.to_dict()
-    text = meta.pop("text")
-    meta["retrieved"] = rp
-    return Document(page_content=text, metadata=meta, id=rp.passage.id)

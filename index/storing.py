@@ -136,26 +136,10 @@ def basic_auth(url) -> dict[str, str] | None:
 
 
 def vector_store(client, collection: str, embedder, *, create: bool = True, metadata: dict | None = None):
-    """The LangChain vector store over one Chroma collection (cosine space); ``create=False`` only opens."""
+    """The LangChain vector store over one Chroma collection (cosine space), for writing; ``create=False`` only opens."""
     from langchain_chroma import Chroma
 
-    class Store(Chroma):
-        def nearest(self, vector: list[float], k: int, where: dict) -> list[tuple[str, float]]:
-            """(id, cosine distance) of the ``k`` nearest records matching ``where``. Only distances are fetched:
-            the catalog already holds every text, and fetching documents and metadata too was half of the
-            dense step (10x the seeds, idle, three per-language queries: 82 ms through LangChain, 45 ms this way)."""
-            try:
-                got = self._collection.query(query_embeddings=[vector], n_results=k, where=where, include=["distances"])
-            except Exception as exc:
-                if _is_not_found(exc):  # a --rebuild, or an update older than the grace period, since opening
-                    raise BotError(
-                        "The index was rebuilt or updated by 'bot index' after it was opened here; "
-                        "restart this command (or reload the index) and ask again."
-                    ) from None
-                raise
-            return list(zip(got["ids"][0], got["distances"][0]))
-
-    return Store(
+    return Chroma(
         client=client,
         collection_name=collection,
         embedding_function=embedder,
@@ -165,7 +149,34 @@ def vector_store(client, collection: str, embedder, *, create: bool = True, meta
     )
 
 
-def open_vectors(index_dir: Path, chroma_url: str | None, catalog: "Catalog", embedder, prefix: str = "seedbot"):
+class StoredVectors:
+    """An index's vectors for reading: Chroma's own collection, without LangChain (whose import was 0.6 s of a
+    one-off ``bot ask``); ``_client`` and ``_collection`` are named as on LangChain's Chroma store."""
+
+    def __init__(self, client, collection: str):
+        self._client = client
+        self._collection = client.get_collection(name=collection)
+
+    def get(self, **kwargs: Any) -> dict:
+        return self._collection.get(**kwargs)
+
+    def nearest(self, vector: list[float], k: int, where: dict) -> list[tuple[str, float]]:
+        """(id, cosine distance) of the ``k`` nearest records matching ``where``. Only distances are fetched:
+        the catalog already holds every text, and fetching documents and metadata too was half of the
+        dense step (10x the seeds, idle, three per-language queries: 82 ms through LangChain, 45 ms this way)."""
+        try:
+            got = self._collection.query(query_embeddings=[vector], n_results=k, where=where, include=["distances"])
+        except Exception as exc:
+            if _is_not_found(exc):  # a --rebuild, or an update older than the grace period, since opening
+                raise BotError(
+                    "The index was rebuilt or updated by 'bot index' after it was opened here; "
+                    "restart this command (or reload the index) and ask again."
+                ) from None
+            raise
+        return list(zip(got["ids"][0], got["distances"][0]))
+
+
+def open_vectors(index_dir: Path, chroma_url: str | None, catalog: "Catalog", prefix: str = "seedbot"):
     """The catalog's own collection, checked to hold exactly its vectors; never creates one.
 
     A deleted store, an embedded index asked through --chroma-url, or a half-written collection would
@@ -178,7 +189,7 @@ def open_vectors(index_dir: Path, chroma_url: str | None, catalog: "Catalog", em
     where = redact_url(url) if url else "the embedded store"
     hurt = (lambda what: server_damaged(url, prefix, what)) if chroma_url else (lambda what: damaged(index_dir, what))
     try:
-        store = vector_store(client, catalog.collection, embedder, create=False)
+        store = StoredVectors(client, catalog.collection)
         count = store._collection.count()
     except BotError:
         raise

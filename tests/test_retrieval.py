@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.retrieving import HybridRetriever
+from index.retriever import HybridRetriever
 
 HELMET = "사무라이 투구"
 
