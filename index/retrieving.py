@@ -20,7 +20,8 @@ import numpy as np
 from index.errors import BotError
 from index.settings import RetrievalWeights as Weights, Settings
 from index.types import RetrievedPassage, UnitHit
-from index.storing import Catalog, load_catalog, open_vectors, server_index_name
+from index.storing import Catalog, load_catalog, server_index_name
+from index.vectors import open_vectors
 
 
 @dataclass
