@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from bot import prompts
 from bot.citing import make_citation
 from index.settings import AnswerWeights as ExtractiveConfig
 from index.types import Citation, RetrievedPassage, UnitHit
+
+if TYPE_CHECKING:  # LangChain is loaded by the LLM answerer only, not by an extractive answer
+    from langchain_core.messages import BaseMessage
 
 
 @dataclass
@@ -357,6 +359,8 @@ class LLMAnswerer:
         return "\n\n".join(f"[{i}] ({rp.passage.source}) {rp.passage.text}" for i, rp in enumerate(retrieved, start=1))
 
     def messages(self, question: str, lang: str, retrieved: list[RetrievedPassage]) -> list[BaseMessage]:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
         system = prompts.load("system").format(language_name=prompts.language_name(lang), refusal=prompts.localized("refusal", lang))
         human = prompts.load("answer").format(context=self.context(retrieved), question=question)
         return [SystemMessage(system), HumanMessage(human)]
@@ -370,6 +374,8 @@ class LLMAnswerer:
                 yield text
 
     def rewrite(self, question: str, history: list[dict]) -> str:
+        from langchain_core.messages import HumanMessage
+
         convo = "\n".join(f"{t['role']}: {t['content']}" for t in history[-6:])
         reply = self.model.invoke([HumanMessage(prompts.load("rewrite").format(history=convo, question=question))])
         text = reply.content if isinstance(reply.content, str) else str(reply.content)
@@ -378,6 +384,8 @@ class LLMAnswerer:
 
     def translate(self, question: str) -> list[str]:
         """The question in Korean and Japanese, for retrieval over text in those languages."""
+        from langchain_core.messages import HumanMessage
+
         reply = self.model.invoke([HumanMessage(prompts.load("translate").format(question=question))])
         text = reply.content if isinstance(reply.content, str) else str(reply.content)
         found = re.findall(r"^\s*(?:ko|ja)\s*:\s*(.+?)\s*$", text, flags=re.MULTILINE | re.IGNORECASE)

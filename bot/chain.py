@@ -2,8 +2,9 @@
 
 Plain functions over one typed :class:`Turn` (the state of one question), in one generator that streams:
 :meth:`Chatbot.stream` yields the LLM's text as it comes, then the checked result, and :meth:`Chatbot.answer`
-is that generator run to its end, so the two cannot drift apart. LangChain supplies the parts (the retriever
-interface, the chat models); the CLI, the web UI and the eval suite all call :class:`Chatbot`, so none of
+is that generator run to its end, so the two cannot drift apart. LangChain supplies the chat models (loaded only
+with an LLM) and a retriever face for LangChain pipelines (:meth:`Chatbot.retriever`); the chain itself calls the
+index directly, so an extractive question loads no LangChain. The CLI, the web UI and the eval suite all call :class:`Chatbot`, so none of
 them holds logic the others lack.
 """
 from __future__ import annotations
@@ -130,7 +131,7 @@ class Chatbot:
         return self._llm
 
     def retriever(self, k: int | None = None, also: list[str] | None = None, index=None):
-        from index.retrieving import HybridRetriever
+        from index.retriever import HybridRetriever
 
         return HybridRetriever(index=index or self.index, k=k or self.settings.k, also=also or [])
 
@@ -194,8 +195,8 @@ class Chatbot:
     def _retrieve(self, turn: Turn) -> None:
         t0 = time.perf_counter()
         turn.index = self.index
-        docs = self.retriever(turn.k, turn.translations, turn.index).invoke(turn.retrieval_query)
-        turn.retrieved = [d.metadata["retrieved"] for d in docs]
+        # straight to the index, not through the LangChain retriever (the same call inside): a one-off question loads no LangChain
+        turn.retrieved = turn.index.search(turn.retrieval_query, turn.k, also=turn.translations)
         turn.timings["retrieve"] = (time.perf_counter() - t0) * 1e3
 
     def _extract(self, turn: Turn) -> None:

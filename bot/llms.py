@@ -8,15 +8,16 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from typing import Any, Callable, Iterator
-
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from index.errors import BotError
 from index.registry import Registry
 from index.settings import Settings
 
-Factory = Callable[[str, Settings], BaseChatModel]
+if TYPE_CHECKING:  # an extractive `bot ask` never loads LangChain's chat models (0.85 s of imports)
+    from langchain_core.language_models import BaseChatModel
+
+Factory = Callable[[str, Settings], "BaseChatModel"]
 _PROVIDERS: Registry = Registry()  # prefix -> Factory
 register = _PROVIDERS.register
 

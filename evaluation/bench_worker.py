@@ -1,4 +1,4 @@
-"""The subprocess side of ``bot bench``: ``python -m evaluation.bench_worker build|query|server CONFIG.json``.
+"""The subprocess side of ``bot bench``: ``python -m evaluation.bench_worker build|floor|query|server CONFIG.json``.
 
 Each kind runs in a fresh interpreter so its peak RSS and its first-use costs are its own; it prints
 JSON lines (``{"progress": [...]}`` while it works, ``{"result": {...}}`` last) that
@@ -93,6 +93,24 @@ def build(cfg: dict) -> dict:
     }
 
 
+def floor(cfg: dict, batch: int = 64) -> dict:
+    """The build's floor: the sentences the build embedded (read back from its catalog), embedded again in the build's
+    batches, with the model loaded beforehand, and nothing else: what no build of these units can beat."""
+    from index.embedding import get_embedder
+    from index.storing import Catalog
+
+    settings = _settings(cfg)
+    catalog = Catalog.load(settings.index_dir)
+    texts = [u.text for u in catalog.units]
+    embedder = get_embedder(settings.embedding, threads=settings.threads)
+    embedder.encode_passages(["warm-up"])
+    t0 = time.perf_counter()
+    for i in range(0, len(texts), batch):
+        embedder.encode_passages(texts[i : i + batch])
+        _emit({"progress": ["embed floor", min(i + batch, len(texts)), len(texts)]})
+    return {"embed_floor_s": round(time.perf_counter() - t0, 3), "embed_floor_units": len(texts)}
+
+
 def _latencies(name: str, call, questions: list[str]) -> dict[str, float]:
     times = []
     for i, q in enumerate(questions):
@@ -165,7 +183,7 @@ def server(cfg: dict) -> dict:
 def main(argv: list[str]) -> int:
     kind, cfg_path = argv
     cfg = json.loads(Path(cfg_path).read_text(encoding="utf-8"))
-    result = {"build": build, "query": query, "server": server}[kind](cfg)
+    result = {"build": build, "floor": floor, "query": query, "server": server}[kind](cfg)
     _emit({"result": result})
     return 0
 

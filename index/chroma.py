@@ -88,26 +88,12 @@ def basic_auth(url) -> dict[str, str] | None:
 
 
 def vector_store(client, collection: str, embedder, *, create: bool = True, metadata: dict | None = None):
-    """The LangChain vector store over one Chroma collection (cosine space); ``create=False`` only opens."""
+    """The LangChain vector store over one Chroma collection (cosine space), for writing; ``create=False`` only opens.
+
+    Reading goes through :class:`index.vectors.StoredVectors`, without LangChain."""
     from langchain_chroma import Chroma
 
-    class VectorStore(Chroma):
-        def nearest(self, vector: list[float], k: int, where: dict) -> list[tuple[str, float]]:
-            """(id, cosine distance) of the ``k`` nearest records matching ``where``. Only distances are fetched:
-            the catalog already holds every text, and fetching documents and metadata too was half of the
-            dense step (10x the seeds, idle, three per-language queries: 82 ms through LangChain, 45 ms this way)."""
-            try:
-                got = self._collection.query(query_embeddings=[vector], n_results=k, where=where, include=["distances"])
-            except Exception as exc:
-                if is_not_found(exc):  # a --rebuild, or an update older than the grace period, since opening
-                    raise BotError(
-                        "The index was rebuilt or updated by 'bot index' after it was opened here; "
-                        "restart this command (or reload the index) and ask again."
-                    ) from None
-                raise
-            return list(zip(got["ids"][0], got["distances"][0]))
-
-    return VectorStore(
+    return Chroma(
         client=client,
         collection_name=collection,
         embedding_function=embedder,

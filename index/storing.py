@@ -1,56 +1,26 @@
 """Where an index lives: one setting (``chroma_url``) picks the embedded store or a Chroma server, and nothing
 outside this module and the two stores asks which.
 
-Writers get a ``Store`` (``index.store``) from ``open_store``; readers load the current catalog, ask its version
-(cheap enough before every question), and open its vectors, checked to be exactly the catalog's.
+Writers get a ``Store`` (``index.store``) from ``open_store``; readers load the current catalog and ask its version
+(cheap enough before every question); ``index.vectors`` opens its vectors, checked to be exactly the catalog's.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from index.catalog import Catalog, embedded_not_server, local_embedded_index
-from index.chroma import is_not_found, open_client, server_client, vector_store
-from index.disk import no_space_to_open, out_of_space
-from index.errors import BotError
+from index.chroma import server_client
 from index.local_store import LocalStore
-from index.replicas import read_pointer, server_damaged, sync_from_server
+from index.replicas import read_pointer, sync_from_server
 from index.server_store import ServerStore
-from index.settings import Settings, redact_url
+from index.settings import Settings
 from index.store import Store
-from index.versions import current_name, damaged, has_index
+from index.versions import current_name, has_index
 
 
 def open_store(settings: Settings) -> Store:
     """The store ``settings`` name: a Chroma server with ``chroma_url``, else the embedded one in ``index_dir``."""
     return ServerStore(settings) if settings.chroma_url else LocalStore(settings)
-
-
-def open_vectors(index_dir: Path, chroma_url: str | None, catalog: Catalog, embedder, prefix: str = "seedbot"):
-    """The catalog's own collection, checked to hold exactly its vectors; never creates one.
-
-    A deleted store, an embedded index asked through --chroma-url, or a half-written collection would
-    otherwise answer with every vector score 0.
-    """
-    if chroma_url and not catalog.chroma_url:
-        raise embedded_not_server(index_dir, chroma_url)
-    url = chroma_url or catalog.chroma_url
-    client = open_client(index_dir, url, create=False)
-    where = redact_url(url) if url else "the embedded store"
-    hurt = (lambda what: server_damaged(url, prefix, what)) if chroma_url else (lambda what: damaged(index_dir, what))
-    try:
-        store = vector_store(client, catalog.collection, embedder, create=False)
-        count = store._collection.count()
-    except BotError:
-        raise
-    except Exception as exc:
-        if is_not_found(exc):
-            raise hurt(f"its vectors, collection {catalog.collection}, are not in {where}") from None
-        if not url and out_of_space(exc, index_dir):
-            raise no_space_to_open(index_dir) from None
-        raise hurt(f"its vectors in {where} cannot be read: {type(exc).__name__}") from None
-    if count != len(catalog.units):
-        raise hurt(f"{count} vectors in {where} for {len(catalog.units)} sentences")
-    return store
 
 
 def load_catalog(index_dir: Path, chroma_url: str | None, prefix: str) -> Catalog | None:

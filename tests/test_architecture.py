@@ -11,6 +11,7 @@ path imports are checked, in a fresh interpreter, to leave evaluation unloaded.
 from __future__ import annotations
 
 import ast
+import os
 import shutil
 import subprocess
 import sys
@@ -222,3 +223,30 @@ def oversized(root: Path = ROOT) -> list[str]:
 def test_no_runtime_module_over_500_lines_and_no_function_over_80():
     """Issue 21's size rule: a module or function past it holds more than one concern."""
     assert oversized() == []
+
+
+#: What a one-off extractive ``bot ask`` must leave unloaded: LangChain (its chat models and retriever face are for
+#: LLM answers and LangChain pipelines), the tools around the product, and the tokenizer of a language not asked in.
+ASK_MUST_NOT_LOAD = {
+    "What did Ishiba give Trump?": {"kiwipiepy", "sudachipy"},
+    "트럼프 대통령은 일본의 방위비에 대해 무엇을 말했나요?": {"sudachipy"},
+    "石破首相はトランプ氏に何を贈った？": {"kiwipiepy"},
+}
+NEVER_ON_THE_ASK_PATH = {"langchain_core", "langchain_chroma", "langchain_openai", "langchain_ollama", "langsmith", "evaluation",
+                         "gradio", "torch", "matplotlib"}
+
+
+@pytest.mark.parametrize("question", list(ASK_MUST_NOT_LOAD))
+def test_a_one_off_question_loads_only_what_it_needs(seed_settings, question):
+    """``bot ask`` run for real in a fresh interpreter on the seed index: it answers, and loads no LangChain, no
+    evaluation or web pieces, and no tokenizer for a language the question is not in."""
+    code = ("import sys\nfrom bot.cli import cli\n"
+            "try:\n    cli(['ask', sys.argv[1]], prog_name='bot', standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+            "print('LOADED', sorted({m.split('.')[0] for m in sys.modules}))\n")
+    env = {**os.environ, "BOT_INDEX_DIR": str(seed_settings.index_dir), "BOT_LLM": "extractive", "BOT_JUDGE": ""}
+    env.pop("BOT_CHROMA_URL", None)
+    run = subprocess.run([sys.executable, "-c", code, question], capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+    assert run.returncode == 0, run.stderr
+    assert "[1]" in run.stdout  # it answered, with a citation
+    loaded = set(ast.literal_eval(run.stdout.rsplit("LOADED ", 1)[1].strip()))
+    assert not loaded & (NEVER_ON_THE_ASK_PATH | ASK_MUST_NOT_LOAD[question])

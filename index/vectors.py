@@ -1,0 +1,72 @@
+"""Reading an index's vectors: its own Chroma collection, checked against its catalog, queried for nearest ids.
+
+Apart from the store (:mod:`index.storing`, :mod:`index.chroma`: catalogs, the Chroma client, writing) and without LangChain, whose import was
+0.6 s of a one-off ``bot ask``; the index build writes through langchain-chroma (``chroma.vector_store``).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from index.errors import BotError
+from index.settings import redact_url
+from index.catalog import Catalog, embedded_not_server
+from index.chroma import is_not_found, open_client
+from index.disk import no_space_to_open, out_of_space
+from index.replicas import server_damaged
+from index.versions import damaged
+
+
+class StoredVectors:
+    """An index's vectors for reading: Chroma's own collection, without LangChain (whose import was 0.6 s of a
+    one-off ``bot ask``); ``_client`` and ``_collection`` are named as on LangChain's Chroma store."""
+
+    def __init__(self, client, collection: str):
+        self._client = client
+        self._collection = client.get_collection(name=collection)
+
+    def get(self, **kwargs: Any) -> dict:
+        return self._collection.get(**kwargs)
+
+    def nearest(self, vector: list[float], k: int, where: dict) -> list[tuple[str, float]]:
+        """(id, cosine distance) of the ``k`` nearest records matching ``where``. Only distances are fetched:
+        the catalog already holds every text, and fetching documents and metadata too was half of the
+        dense step (10x the seeds, idle, three per-language queries: 82 ms through LangChain, 45 ms this way)."""
+        try:
+            got = self._collection.query(query_embeddings=[vector], n_results=k, where=where, include=["distances"])
+        except Exception as exc:
+            if is_not_found(exc):  # a --rebuild, or an update older than the grace period, since opening
+                raise BotError(
+                    "The index was rebuilt or updated by 'bot index' after it was opened here; "
+                    "restart this command (or reload the index) and ask again."
+                ) from None
+            raise
+        return list(zip(got["ids"][0], got["distances"][0]))
+
+
+def open_vectors(index_dir: Path, chroma_url: str | None, catalog: Catalog, prefix: str = "seedbot"):
+    """The catalog's own collection, checked to hold exactly its vectors; never creates one.
+
+    A deleted store, an embedded index asked through --chroma-url, or a half-written collection would
+    otherwise answer with every vector score 0.
+    """
+    if chroma_url and not catalog.chroma_url:
+        raise embedded_not_server(index_dir, chroma_url)
+    url = chroma_url or catalog.chroma_url
+    client = open_client(index_dir, url, create=False)
+    where = redact_url(url) if url else "the embedded store"
+    hurt = (lambda what: server_damaged(url, prefix, what)) if chroma_url else (lambda what: damaged(index_dir, what))
+    try:
+        store = StoredVectors(client, catalog.collection)
+        count = store._collection.count()
+    except BotError:
+        raise
+    except Exception as exc:
+        if is_not_found(exc):
+            raise hurt(f"its vectors, collection {catalog.collection}, are not in {where}") from None
+        if not url and out_of_space(exc, index_dir):
+            raise no_space_to_open(index_dir) from None
+        raise hurt(f"its vectors in {where} cannot be read: {type(exc).__name__}") from None
+    if count != len(catalog.units):
+        raise hurt(f"{count} vectors in {where} for {len(catalog.units)} sentences")
+    return store
