@@ -60,7 +60,7 @@ class ExtractiveAnswerer:
         ``focus`` (the latest question of a follow-up, e.g. "Where was it made?") is scored too; it is
         vague on its own, so it only adds to the score of the combined query.
         """
-        from bot.questions import answer_type, carries, sentence_kind, vague_date
+        from bot.questions import answer_type, carries, frame_kind, sentence_kind, vague_date
 
         rows = [(i + 1, u) for i, rp in enumerate(retrieved) for u in rp.units]
         if not rows:
@@ -78,6 +78,8 @@ class ExtractiveAnswerer:
             kind = sentence_kind(u.text)
             if kind == "statement" and _minority(cat, u.unit_id):
                 kind = "caption"
+            if cfg.kind_penalty.get("title", 0.0) > 0:
+                kind = frame_kind(u.text, _first_unit(cat, u.unit_id), focus or question) or kind
             row = cat.unit_index.get(u.unit_id)
             covered = _covered(cat, terms, row)
             coverage = sum(terms[t] for t in covered)
@@ -337,6 +339,14 @@ def _minority(catalog, unit_id: str) -> bool:
     unit = catalog.units[row]
     top, langs = majority.get(unit.source, (unit.lang, {}))
     return unit.lang != top and langs.get(unit.lang, 0) * 4 < sum(langs.values())
+
+
+def _first_unit(catalog, unit_id: str) -> bool:
+    """Is this the first sentence of its document (where a title stands)?"""
+    firsts = getattr(catalog, "_answer_firsts", None)
+    if firsts is None:
+        firsts = catalog._answer_firsts = {rec.units[0].id for rec in catalog.files.values() if rec.units}
+    return unit_id in firsts
 
 
 def _self_sparse(index, question: str) -> float:
