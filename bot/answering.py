@@ -287,8 +287,8 @@ def unknown_names(catalog, question: str) -> list[str]:
             if any(a in catalog.idf for a in alts):
                 continue
             key = name_key(t)
-            if key and _close_key(key, _name_keys(catalog)):
-                continue
+            if key and (_close_key(key, _name_keys(catalog)) or _close_key(key, _word_keys(catalog))):
+                continue  # Haneulchae ~ 하늘채, Nuripay ~ 누리페이: a name spelled in another script than the document's
             if any(a.startswith("~~") and _close_key(a[2:], _skeletons(catalog), 0.8) for a in alts):
                 continue  # SoftBank ~~shtpnk ~ 소프트뱅크 ~~sptpnk: the consonants agree where the vowels don't
             if t.isascii() and any(not a.startswith("~") for a in alts):
@@ -305,6 +305,21 @@ def _name_keys(catalog) -> list[str]:
     if cached is None:
         cached = catalog._answer_phonetic = [t[1:] for t in catalog.idf if t.startswith("~") and not t.startswith("~~")]
     return cached
+
+
+def _word_keys(catalog) -> list[str]:
+    """Phonetic keys of every Hangul, kana and Latin word of the index, not only of the words its taggers called
+    names: an apartment complex (하늘채) or an app (누리페이) is a name the question spells in Latin letters."""
+    cached = getattr(catalog, "_answer_word_keys", None)
+    if cached is None:
+        from bot.questions import name_key
+
+        words = [t for t in catalog.idf if len(t) >= 2 and _PHONETIC_WORD.fullmatch(t)]
+        cached = catalog._answer_word_keys = sorted({k for k in map(name_key, words) if len(k) >= 4})
+    return cached
+
+
+_PHONETIC_WORD = re.compile(r"[가-힣]+|[ぁ-んァ-ヴー]+|[a-z][a-z-]{2,}")
 
 
 def _skeletons(catalog) -> list[str]:

@@ -102,3 +102,14 @@ def test_a_word_every_document_holds_weighs_little_and_no_terms_score_nothing():
     both = document_scores(cat, [{"": "en", "common": "exact"}, {"": "en", "rare": "exact"}], RetrievalWeights(), docs)
     assert both[0] > both[1] == both[2]
     assert not document_scores(cat, [], RetrievalWeights(), docs).any()
+
+
+def test_a_name_spelled_in_another_script_than_the_documents_is_known():
+    # the index's own words, Hangul, kana and Latin, none of them tagged a proper noun
+    from bot.answering import unknown_names
+
+    cat = SimpleNamespace(idf={"하늘채": 1.0, "누리페이": 1.0, "greenfield": 1.0, "주차": 1.0, "parking": 1.0})
+    assert unknown_names(cat, "When does Haneulchae open the gym?") == []
+    assert unknown_names(cat, "Who fixes the Nuripay bug?") == []
+    assert unknown_names(cat, "グリーンフィールドの申込書はどこに出しますか？") == []
+    assert unknown_names(cat, "Does Zorblatt open on Sunday?") == ["Zorblatt"]
