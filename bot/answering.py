@@ -62,7 +62,7 @@ class ExtractiveAnswerer:
         ``focus`` (the latest question of a follow-up, e.g. "Where was it made?") is scored too; it is
         vague on its own, so it only adds to the score of the combined query.
         """
-        from bot.questions import answer_type, carries, sentence_kind, vague_date
+        from bot.questions import answer_type, carries, frame_kind, sentence_kind, vague_date
 
         rows = [(i + 1, u) for i, rp in enumerate(retrieved) for u in rp.units]
         if not rows:
@@ -80,6 +80,8 @@ class ExtractiveAnswerer:
             kind = sentence_kind(u.text)
             if kind == "statement" and _minority(cat, u.unit_id):
                 kind = "caption"
+            if cfg.kind_penalty.get("title", 0.0) > 0:
+                kind = frame_kind(u.text, _first_unit(cat, u.unit_id), focus or question) or kind
             row = cat.unit_index.get(u.unit_id)
             covered = _covered(cat, terms, row, cfg.term_cache)
             coverage = sum(terms[t] for t in covered)
@@ -287,8 +289,8 @@ def unknown_names(catalog, question: str) -> list[str]:
             if any(a in catalog.idf for a in alts):
                 continue
             key = name_key(t)
-            if key and _close_key(key, _name_keys(catalog)):
-                continue
+            if key and (_close_key(key, _name_keys(catalog)) or _close_key(key, _word_keys(catalog))):
+                continue  # Haneulchae ~ 하늘채, Nuripay ~ 누리페이: a name spelled in another script than the document's
             if any(a.startswith("~~") and _close_key(a[2:], _skeletons(catalog), 0.8) for a in alts):
                 continue  # SoftBank ~~shtpnk ~ 소프트뱅크 ~~sptpnk: the consonants agree where the vowels don't
             if t.isascii() and any(not a.startswith("~") for a in alts):
@@ -305,6 +307,21 @@ def _name_keys(catalog) -> list[str]:
     if cached is None:
         cached = catalog._answer_phonetic = [t[1:] for t in catalog.idf if t.startswith("~") and not t.startswith("~~")]
     return cached
+
+
+def _word_keys(catalog) -> list[str]:
+    """Phonetic keys of every Hangul, kana and Latin word of the index, not only of the words its taggers called
+    names: an apartment complex (하늘채) or an app (누리페이) is a name the question spells in Latin letters."""
+    cached = getattr(catalog, "_answer_word_keys", None)
+    if cached is None:
+        from bot.questions import name_key
+
+        words = [t for t in catalog.idf if len(t) >= 2 and _PHONETIC_WORD.fullmatch(t)]
+        cached = catalog._answer_word_keys = sorted({k for k in map(name_key, words) if len(k) >= 4})
+    return cached
+
+
+_PHONETIC_WORD = re.compile(r"[가-힣]+|[ぁ-んァ-ヴー]+|[a-z][a-z-]{2,}")
 
 
 def _skeletons(catalog) -> list[str]:
@@ -339,6 +356,14 @@ def _minority(catalog, unit_id: str) -> bool:
     unit = catalog.units[row]
     top, langs = majority.get(unit.source, (unit.lang, {}))
     return unit.lang != top and langs.get(unit.lang, 0) * 4 < sum(langs.values())
+
+
+def _first_unit(catalog, unit_id: str) -> bool:
+    """Is this the first sentence of its document (where a title stands)?"""
+    firsts = getattr(catalog, "_answer_firsts", None)
+    if firsts is None:
+        firsts = catalog._answer_firsts = {rec.units[0].id for rec in catalog.files.values() if rec.units}
+    return unit_id in firsts
 
 
 def _self_sparse(index, question: str) -> float:

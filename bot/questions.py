@@ -386,3 +386,38 @@ def near_duplicate(a: str, b: str, threshold: float = 0.7) -> bool:
         return False
     inter = len(ga & gb)
     return inter / len(ga | gb) >= threshold or inter / min(len(ga), len(gb)) >= 0.9
+
+
+# ---------------------------------------------------------------- units that are not answers
+
+# Lines around a document rather than in it: an e-mail's header lines, greetings and sign-offs, contact lines. They
+# share the question's names (the sender, the product, the venue) and so outrank the sentence that answers; they
+# answer only when the question asks for them (issue 19, item 5).
+_HEADER_LINE = re.compile(r"^\s*(?:subject|re|fwd?|from|to|cc|date|제목|보낸\s*사람|받는\s*사람|참조|件名|差出人|宛先|送信者|日時)\s*[:：]",
+                          re.IGNORECASE)
+_GREETING = re.compile(r"^\s*(?:(?:dear|hi|hello|hey|good\s+(?:morning|afternoon|evening))\b|안녕하세요|안녕하십니까|수고\s*많으십니다"
+                       r"|いつも(?:大変)?お世話になって|お世話になって|お疲れ(?:様|さま)です|こんにちは|拝啓)", re.IGNORECASE)
+_SIGN_OFF = re.compile(r"^\s*(?:(?:best|kind|warm)\s+regards|regards|many\s+thanks|thanks\s+again|cheers|sincerely|best\s+wishes|yours\s+(?:sincerely|truly))\b"
+                       r"|^\s*(?:감사합니다|고맙습니다|잘\s*부탁드립니다)[.!]?\s*$|^\s*(?:よろしくお願い(?:いた)?します|以上|敬具)", re.IGNORECASE)
+_CONTACT_LINE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|(?:tel|phone|전화|연락처|電話|TEL)\s*[:：.]?\s*\+?\(?\d|\b0\d{2,4}[-\s]\d{3,4}[-\s]?\d{3,4}\b", re.IGNORECASE)
+_ASKS_CONTACT = re.compile(r"contact|e-?mail|phone|\bcall\b|reach|get\s+in\s+touch|address|who\s+(?:do|should|can)\s+i\s+(?:ask|talk|speak|send|write)"
+                           r"|연락|문의|이메일|메일|전화|번호|주소|누구(?:한테|에게)|어디로|連絡|問い合わせ|問合せ|メール|電話|番号|住所|誰に|どこに(?:出|送|提出)",
+                           re.IGNORECASE)
+_ASKS_TITLE = re.compile(r"\btitle\b|\bsubject\s+line\b|what\s+is\s+the\s+(?:e-?mail|document|notice|policy)\s+called|제목|タイトル|件名|題名", re.IGNORECASE)
+
+
+def frame_kind(text: str, first: bool, question: str) -> str | None:
+    """'title' (a document's first line that is no sentence, or an e-mail header line), 'greeting' (a greeting or
+    a sign-off) or 'contact' (a line giving an address, e-mail or phone number), when the question does not ask
+    for it; None for a unit that may answer."""
+    stripped = unicodedata.normalize("NFKC", text).strip()
+    q = unicodedata.normalize("NFKC", question)
+    if _HEADER_LINE.match(stripped) or (first and sentence_kind(stripped) in ("heading", "statement") and len(stripped) < 120
+                                         and not (_KO_PREDICATE_END.search(stripped) or _JA_PREDICATE_END.search(stripped)
+                                                  or re.search(r"[.!。！]\s*$", stripped))):
+        return None if _ASKS_TITLE.search(q) else "title"
+    if _GREETING.match(stripped) or _SIGN_OFF.match(stripped):
+        return "greeting"
+    if _CONTACT_LINE.search(stripped) and len(stripped) < 200:
+        return None if _ASKS_CONTACT.search(q) else "contact"
+    return None

@@ -116,6 +116,7 @@ class Index:
         terms = query_terms(query, english_targets=bool(cat.lang_counts.get("en")) and w.reverse > 0, pivot=w.pivot > 0,
                             known=cat.idf.__contains__, compounds=w.compounds)
         keyword = keyword_scores(cat, terms, w)
+        document = document_scores(cat, terms, w, self.unit_documents()) if w.document > 0 else None
         english = bool(terms) and all(t.get("") == "en" for t in terms)
         if english:  # an English question: all its keyword evidence is bridged, weighted by ``bridge`` instead
             keyword = keyword * w.bridge
@@ -133,6 +134,8 @@ class Index:
             dense_z = np.where(cross, w.cross_dense * dense_z, dense_z)
             keyword_w = np.where(cross, w.cross_keyword * keyword, keyword)
         fused = dense_z + w.sparse * _z_by_group(sparse, langs, docs=docs, ratio=ratio) + w.keyword * keyword_w
+        if document is not None:
+            fused = fused + w.document * document
         if timings is not None:
             timings.update(embed_query=(t1 - t0) * 1e3, dense=(t2 - t1) * 1e3, sparse=(t3 - t2) * 1e3, keyword=(t4 - t3) * 1e3)
         return fused, {"dense": dense, "sparse": sparse, "keyword": keyword}
@@ -245,6 +248,33 @@ def keyword_scores(cat: Catalog, terms: list[dict[str, str]], w: Weights) -> np.
     if total <= 0 or bm.max() <= 0:
         return keyword
     return (covered / total) * (bm / bm.max())
+
+
+def document_scores(cat: Catalog, terms: list[dict[str, str]], w: Weights, docs: np.ndarray) -> np.ndarray:
+    """Per unit: the idf-weighted share of the query's terms that its document holds anywhere (idf over documents).
+
+    A question names its document by words that sentence-level evidence misses: "Old Granary" in the e-mail's
+    subject line, not in the sentence with the deposit's deadline. A word that only one document holds weighs
+    most, in whatever language the question and the document are written, so the document the question is about
+    can outrank a same-language one that merely shares its everyday words (issue 19, item 4).
+    """
+    n_docs = int(docs.max()) + 1 if len(docs) else 0
+    if not terms or not n_docs or not cat.idf:
+        return np.zeros(len(docs), dtype=np.float32)
+    got = np.zeros(n_docs, dtype=np.float64)
+    total = 0.0
+    for term in terms:
+        present = np.zeros(n_docs, dtype=np.float64)
+        for t, kind in term.items():
+            weight = getattr(w, kind) if t else 0.0
+            if weight > 0 and t in cat.idf:
+                holders = np.unique(docs[cat.postings[t]])
+                present[holders] = np.maximum(present[holders], weight)
+        df = int((present > 0).sum())
+        idf = float(np.log(1 + (n_docs - df + 0.5) / (df + 0.5)))
+        total += idf
+        got += idf * present
+    return (got / total)[docs].astype(np.float32) if total > 0 else np.zeros(len(docs), dtype=np.float32)
 
 
 def _z_by_group(

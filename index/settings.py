@@ -67,6 +67,10 @@ class RetrievalWeights:
     # keyword weight of an English question relative to ``keyword`` (all its evidence is bridged): English
     # questions stay at 2 × 1 as before; 2 × 2 lets names outweigh the answer ("What did Ishiba give Trump?")
     bridge: float = 1.0
+    # the idf-weighted share of the question's words (and their bridges) that a unit's document holds anywhere, idf over
+    # documents: the question's names pick the document, not its language (issue 19, item 4; everyday wrong-document
+    # answers 0.37 -> 0.32 at 3, faq-dev ev@1 0.71 -> 0.73; 4 loses the seeds' ja→ko helmet passage)
+    document: float = 3.0
 
 
 @dataclass
@@ -81,7 +85,10 @@ class AnswerWeights:
     type_bonus: float = 2.0  # carries the date / number / name the question asks for (of the unit it names)
     vague_date_share: float = 0.5  # of the type bonus, for a "when" answered by a bare weekday ("금요일") rather than a date
     coverage_weight: float = 6.0  # idf-weighted share of the question's content words in the sentence
-    kind_penalty: dict = field(default_factory=lambda: {"question": 3.0, "heading": 2.0, "bullet": 3.0, "link": 3.0, "caption": 1.0})
+    # "title", "greeting", "contact": a document's title or an e-mail header line, a greeting or sign-off, a contact line,
+    # when the question does not ask for one (bot/questions.py frame_kind; issue 19, item 5)
+    kind_penalty: dict = field(default_factory=lambda: {"question": 3.0, "heading": 2.0, "bullet": 3.0, "link": 3.0, "caption": 1.0,
+                                                        "title": 3.0, "greeting": 3.0, "contact": 3.0})
     minority_penalty: float = 0.5  # a sentence in a language its document otherwise doesn't use: a headline, caption, reference
     second_margin: float = 0.6  # a second sentence must score within this of the first ...
     second_gain: float = 0.25  # ... and cover this much more of the question (or carry the asked type the first lacks)
