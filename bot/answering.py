@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Iterator
 import numpy as np
 
 from bot import prompts
+from bot.catalog_views import CatalogViews, LatestViews
 from bot.citing import make_citation
 from index.settings import AnswerWeights as ExtractiveConfig
 from index.types import Citation, RetrievedPassage, UnitHit
@@ -50,9 +51,15 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, index, config: ExtractiveConfig | None = None):
+    def __init__(self, index, config: ExtractiveConfig | None = None, views: LatestViews | None = None):
         self.index = index
         self.config = config or getattr(getattr(index, "settings", None), "answering", None) or ExtractiveConfig()
+        self._views = views or LatestViews(self.config.term_cache)  # the chatbot passes its own, kept across questions
+
+    @property
+    def views(self) -> CatalogViews:
+        """What this answerer reads from the index's current catalog (built once per catalog by its owner)."""
+        return self._views.of(self.index.catalog)
 
     def candidates(
         self, question: str, lang: str, retrieved: list[RetrievedPassage], focus: str | None = None, terms: dict[str, float] | None = None
@@ -71,6 +78,7 @@ class ExtractiveAnswerer:
         asked = answer_type(focus or question, lang)
         terms = query_terms(self.index.catalog, focus or question) if terms is None else terms
         cat = self.index.catalog
+        views = self.views
         own: np.ndarray | None = None
         if focus:
             fused, _ = self.index.unit_scores(focus)
@@ -78,12 +86,12 @@ class ExtractiveAnswerer:
         out = []
         for j, (n, u) in enumerate(rows):
             kind = sentence_kind(u.text)
-            if kind == "statement" and _minority(cat, u.unit_id):
+            if kind == "statement" and views.minority(u.unit_id):
                 kind = "caption"
             if cfg.kind_penalty.get("title", 0.0) > 0:
-                kind = frame_kind(u.text, _first_unit(cat, u.unit_id), focus or question) or kind
+                kind = frame_kind(u.text, views.first_unit(u.unit_id), focus or question) or kind
             row = cat.unit_index.get(u.unit_id)
-            covered = _covered(cat, terms, row, cfg.term_cache)
+            covered = _covered(views, terms, row)
             coverage = sum(terms[t] for t in covered)
             typed = carries(u.text, asked, focus or question)
             bonus = cfg.type_bonus * (cfg.vague_date_share if typed and asked == "date" and vague_date(u.text) else float(typed))
@@ -161,7 +169,7 @@ class ExtractiveAnswerer:
             "dense": best_dense,
             "coverage": coverage,
             "sparse": sparse,
-            "unknown_names": float(len(unknown_names(cat, question))),
+            "unknown_names": float(len(unknown_names(cat, question, self.views))),
             "untyped": float(not typed),
         }
 
@@ -218,55 +226,21 @@ def _bridge(token: str) -> list[str]:
 
 
 
-def _row_tokens(catalog) -> list[frozenset]:
-    cached = getattr(catalog, "_answer_tokens", None)
-    if cached is None:
-        cached = [frozenset(t) for t in catalog.all_tokens()]
-        catalog._answer_tokens = cached
-    return cached
-
-
-def _covered(catalog, terms: dict[str, float], row: int | None, cache_size: int) -> set[str]:
+def _covered(views: CatalogViews, terms: dict[str, float], row: int | None) -> set[str]:
     if row is None or not terms:
         return set()
-    toks = _row_tokens(catalog)[row]
-    groups = _term_groups_cached(catalog, tuple(terms), cache_size)
+    toks = views.row_tokens[row]
+    groups = _term_groups_cached(views, tuple(terms))
     return {head for head in terms if any(a in toks for a in groups.get(head, (head,)))}
 
 
-def _term_groups_cached(catalog, heads: tuple[str, ...], size: int) -> dict[str, tuple[str, ...]]:
-    """Each question word's alternatives, remembered per catalog for the most recent words only: a server asked
-    ever new words must not grow without bound (issue 23, defect 7)."""
-    cache = getattr(catalog, "_answer_groups", None)
-    if cache is None:
-        cache = catalog._answer_groups = BoundedCache(size)
+def _term_groups_cached(views: CatalogViews, heads: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Each question word's alternatives, remembered for the most recent words only (``views.term_groups``)."""
+    cache = views.term_groups
     return {h: cache.get_or_make(h, lambda h=h: _term_groups(h).get(h, (h,))) for h in heads}
 
 
-class BoundedCache:
-    """A dict that forgets its least recently used entries beyond ``size`` (thread-safe enough for the answer
-    pool: a lost race only computes a value twice)."""
-
-    def __init__(self, size: int):
-        from collections import OrderedDict
-
-        self.size, self._items = size, OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def get_or_make(self, key, make):
-        try:
-            self._items.move_to_end(key)
-            return self._items[key]
-        except KeyError:
-            value = self._items[key] = make()
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-            return value
-
-
-def unknown_names(catalog, question: str) -> list[str]:
+def unknown_names(catalog, question: str, views: CatalogViews | None = None) -> list[str]:
     """Names in the question that no document mentions, in any script ("Melania" in a corpus without her).
 
     Only words that are names and nothing else count: "South Korea" has dictionary words in it and is
@@ -276,10 +250,11 @@ def unknown_names(catalog, question: str) -> list[str]:
     from bot.questions import name_key, question_names
     from index.tokenizing import tokenize, with_hangul_readings
 
+    views = views if views is not None and views.catalog is catalog else CatalogViews(catalog, 1)
     missing = []
     for name in question_names(question):
         whole = name_key(name)
-        if whole and _close_key(whole, _name_keys(catalog)):
+        if whole and _close_key(whole, views.name_keys):
             continue
         unknown = False
         for t in tokenize(name) or [name.lower()]:
@@ -289,9 +264,9 @@ def unknown_names(catalog, question: str) -> list[str]:
             if any(a in catalog.idf for a in alts):
                 continue
             key = name_key(t)
-            if key and (_close_key(key, _name_keys(catalog)) or _close_key(key, _word_keys(catalog))):
+            if key and (_close_key(key, views.name_keys) or _close_key(key, views.word_keys)):
                 continue  # Haneulchae ~ 하늘채, Nuripay ~ 누리페이: a name spelled in another script than the document's
-            if any(a.startswith("~~") and _close_key(a[2:], _skeletons(catalog), 0.8) for a in alts):
+            if any(a.startswith("~~") and _close_key(a[2:], views.skeletons, 0.8) for a in alts):
                 continue  # SoftBank ~~shtpnk ~ 소프트뱅크 ~~sptpnk: the consonants agree where the vowels don't
             if t.isascii() and any(not a.startswith("~") for a in alts):
                 continue  # an ordinary English word (it has dictionary translations): not a name
@@ -301,69 +276,11 @@ def unknown_names(catalog, question: str) -> list[str]:
     return missing
 
 
-def _name_keys(catalog) -> list[str]:
-    """The phonetic keys the index gave its proper nouns (``~isipa``: index/bridging.py)."""
-    cached = getattr(catalog, "_answer_phonetic", None)
-    if cached is None:
-        cached = catalog._answer_phonetic = [t[1:] for t in catalog.idf if t.startswith("~") and not t.startswith("~~")]
-    return cached
-
-
-def _word_keys(catalog) -> list[str]:
-    """Phonetic keys of every Hangul, kana and Latin word of the index, not only of the words its taggers called
-    names: an apartment complex (하늘채) or an app (누리페이) is a name the question spells in Latin letters."""
-    cached = getattr(catalog, "_answer_word_keys", None)
-    if cached is None:
-        from bot.questions import name_key
-
-        words = [t for t in catalog.idf if len(t) >= 2 and _PHONETIC_WORD.fullmatch(t)]
-        cached = catalog._answer_word_keys = sorted({k for k in map(name_key, words) if len(k) >= 4})
-    return cached
-
-
-_PHONETIC_WORD = re.compile(r"[가-힣]+|[ぁ-んァ-ヴー]+|[a-z][a-z-]{2,}")
-
-
-def _skeletons(catalog) -> list[str]:
-    """The consonant skeletons of the index's names (``~~sptpnk``: index/bridging.py)."""
-    cached = getattr(catalog, "_answer_skeletons", None)
-    if cached is None:
-        cached = catalog._answer_skeletons = [t[2:] for t in catalog.idf if t.startswith("~~")]
-    return cached
-
-
 def _close_key(key: str, keys: list[str], cutoff: float = 0.75) -> bool:
     """A name spelled a little differently across scripts (Xi Jinping ~ 시진핑, Lee Jae-myung ~ 이재명)."""
     import difflib
 
     return len(key) >= 4 and bool(difflib.get_close_matches(key, [k for k in keys if abs(len(k) - len(key)) <= 3], n=1, cutoff=cutoff))
-
-
-def _minority(catalog, unit_id: str) -> bool:
-    """Is this sentence in a language its document otherwise doesn't use (a headline, caption or reference)?"""
-    majority = getattr(catalog, "_answer_majority", None)
-    if majority is None:
-        majority = catalog._answer_majority = {}
-        for source, rec in catalog.files.items():
-            langs: dict[str, int] = {}
-            for u in rec.units:
-                langs[u.lang] = langs.get(u.lang, 0) + 1
-            top = max(langs, key=langs.get) if langs else "other"
-            majority[source] = (top, langs)
-    row = catalog.unit_index.get(unit_id)
-    if row is None:
-        return False
-    unit = catalog.units[row]
-    top, langs = majority.get(unit.source, (unit.lang, {}))
-    return unit.lang != top and langs.get(unit.lang, 0) * 4 < sum(langs.values())
-
-
-def _first_unit(catalog, unit_id: str) -> bool:
-    """Is this the first sentence of its document (where a title stands)?"""
-    firsts = getattr(catalog, "_answer_firsts", None)
-    if firsts is None:
-        firsts = catalog._answer_firsts = {rec.units[0].id for rec in catalog.files.values() if rec.units}
-    return unit_id in firsts
 
 
 def _self_sparse(index, question: str) -> float:

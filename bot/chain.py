@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterator
 
 from bot import citing, prompts
 from bot.answering import Draft, ExtractiveAnswerer, LLMAnswerer, is_refusal
+from bot.catalog_views import LatestViews
 from bot.llms import build_chat_model, is_llm
 from index.errors import BotError, UsageError
 from index.settings import Settings, check_range
@@ -83,6 +84,7 @@ class Chatbot:
         self._chat_model = chat_model
         self._llm: LLMAnswerer | None = None
         self._judge = None
+        self._views = LatestViews(settings.answering.term_cache)  # what answers derive from the catalog, kept across questions
 
     # ------------------------------------------------------------ parts
 
@@ -114,7 +116,7 @@ class Chatbot:
 
         load_tokenizers()
         read_lexicon()
-        quoter = ExtractiveAnswerer(self.index)  # a dry run of both steps: first calls, regexes compiled
+        quoter = ExtractiveAnswerer(self.index, views=self._views)  # a dry run of both steps: first calls, regexes compiled
         for question, lang in (("트럼프는 언제 누구와 어디서 몇 번 만났나?", "ko"), ("Who did Trump meet, when, and how much was it?", "en")):
             quoter.answer(question, lang, self.index.search(question, k=self.settings.k))
 
@@ -201,7 +203,7 @@ class Chatbot:
 
     def _extract(self, turn: Turn) -> None:
         """The extractive answer over the index this question was retrieved from, as the turn's draft."""
-        turn.answerer = ExtractiveAnswerer(turn.index)
+        turn.answerer = ExtractiveAnswerer(turn.index, views=self._views)
         turn.draft = turn.answerer.answer(turn.standalone, turn.lang, turn.retrieved, focus=turn.focus, avoid=turn.avoid)
         if self.settings.judge and not turn.draft.refused and turn.draft.citations:
             self._judge_draft(turn)
@@ -292,7 +294,7 @@ class Chatbot:
                 result.warnings.append(f"The source [{n}] does not mention {', '.join(missing[:5])}: check that claim.")
             if not checked.citations:
                 result.unsupported = True
-                evidence = ExtractiveAnswerer(turn.index).answer(turn.standalone, turn.lang, turn.retrieved, focus=turn.focus)
+                evidence = ExtractiveAnswerer(turn.index, views=self._views).answer(turn.standalone, turn.lang, turn.retrieved, focus=turn.focus)
                 result.evidence = evidence.citations
                 from bot import prompts
 

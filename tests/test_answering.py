@@ -326,16 +326,24 @@ def test_a_question_is_sparse_encoded_once_for_retrieval_and_refusal_evidence(ch
     assert result.answer and calls == [[question]]
 
 
-def test_the_question_word_cache_attached_to_an_index_stays_bounded(seed_index):
-    """Issue 23, defect 7: a server asked ever new words grew without bound (a dict on the catalog). Now only
-    the most recent ``term_cache`` words are kept, and an answer still covers its words."""
-    from bot.answering import _covered, _term_groups_cached
+def test_the_question_word_cache_of_an_index_stays_bounded_and_is_not_stuck_onto_the_catalog(seed_index):
+    """Issue 23, defect 7: a server asked ever new words grew without bound (a dict on the catalog). Now the
+    chatbot's views of the catalog keep only the most recent ``term_cache`` words, an answer still covers its
+    words, and nothing is attached to the catalog (issue 21: state owned, not stuck onto another module's object)."""
+    from bot.answering import ExtractiveAnswerer, _covered, _term_groups_cached
+    from bot.catalog_views import LatestViews
     from index.settings import AnswerWeights
 
     catalog = seed_index.catalog
     size = AnswerWeights().term_cache
+    latest = LatestViews(size)
+    views = latest.of(catalog)
     for i in range(size + 500):
-        _term_groups_cached(catalog, (f"zzword{i}",), size)
-    assert len(catalog._answer_groups) == size
+        _term_groups_cached(views, (f"zzword{i}",))
+    assert len(views.term_groups) == size
     row = next(i for i, t in enumerate(catalog.all_tokens()) if "투구" in t)
-    assert "투구" in _covered(catalog, {"투구": 1.0}, row, size)
+    assert "투구" in _covered(views, {"투구": 1.0}, row)
+    answerer = ExtractiveAnswerer(seed_index, views=latest)
+    answerer.answer("What did Ishiba give Trump?", "en", seed_index.search("What did Ishiba give Trump?", k=5))
+    assert answerer.views is views  # the same views across answers of one catalog
+    assert not any(name.startswith("_answer") for name in vars(catalog))

@@ -136,7 +136,8 @@ def test_server_memory_levels_off_under_ever_new_questions(seed_settings, monkey
     finally:
         tracemalloc.stop()
     assert growth < GROWTH_BOUND, f"the heap grew {growth / 1024:.0f} KB over 60 questions with every cache full"
-    assert len(bot.index.catalog._answer_groups) == SMALL_CACHE  # the configured bound, not the default one
+    assert len(bot._views.of(bot.index.catalog).term_groups) == SMALL_CACHE  # the configured bound, not the default one
+    assert not any(name.startswith('_answer') for name in vars(bot.index.catalog))  # nothing stuck onto the catalog
     assert all(fn.cache_info().currsize <= SMALL_CACHE for fn in bounded_caches().values())
 
 
