@@ -368,7 +368,8 @@ def test_bench_table_has_a_row_per_scale_and_dashes_for_gaps():
     ]
     table = markdown_table(rows).splitlines()
     assert len(table) == 4 and table[0].startswith("| scale | files | sentences")
-    assert "| 1× | 5 | 345 | 88 | 12.3 | – | 40 |" in table[2] and "15.2" in table[2]  # no build CPU time measured
+    # no build CPU time, embedding floor or ratio measured: dashes, then the embedding rate
+    assert "| 1× | 5 | 345 | 88 | 12.3 | – | – | – | 40 |" in table[2] and "15.2" in table[2]
     assert table[3].startswith("| 10× | 50 | 3,450 | 880 | 120.0 |") and "–" in table[3]
     line = ask_line({"wall_s": [2.0, 2.2, 2.1], "wall_median_s": 2.1, "heavy_imported": []})
     assert "median 2.10 s" in line and "heavy packages imported: none" in line
