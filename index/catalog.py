@@ -7,10 +7,10 @@ Which catalog is current is ``index.versions``'s business.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
-import math
 import time
 import uuid
 from collections import Counter
@@ -42,6 +42,19 @@ def chroma_id(sha256: str, source: str, n: int) -> str:
     return f"{sha256[:16]}-{hashlib.sha256(source.encode('utf-8')).hexdigest()[:8]}-{n}"
 
 
+
+
+def bm25_idf(df: int, n: int) -> float:
+    """A word's idf as bm25s scores it (its Lucene variant, the one ``bm25s.BM25()`` uses), so the coverage share,
+    the document score and the BM25 score weigh a word alike: log(1 + (n - df + 0.5) / (df + 0.5))."""
+    return _lucene_idf()(df, n)
+
+
+@functools.lru_cache(maxsize=1)
+def _lucene_idf():
+    from bm25s.scoring import _select_idf_scorer  # the library's own formula, not a copy of it (imported when first needed)
+
+    return _select_idf_scorer("lucene")
 
 @dataclass
 class FileRecord:
@@ -150,7 +163,7 @@ class Catalog:
         self.postings = {t: np.array(r, dtype=np.int64) for t, r in rows.items()}
         df = Counter({t: len(r) for t, r in rows.items()})
         n = max(len(tokens), 1)
-        self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        self.idf = {t: bm25_idf(c, n) for t, c in df.items()}
         if saved is not None and saved.is_dir():
             self.bm25 = bm25s.BM25.load(str(saved), show_progress=False)
         elif tokens:

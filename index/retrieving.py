@@ -20,7 +20,7 @@ import numpy as np
 from index.errors import BotError
 from index.settings import RetrievalWeights as Weights, Settings
 from index.types import RetrievedPassage, UnitHit
-from index.catalog import Catalog
+from index.catalog import Catalog, bm25_idf
 from index.replicas import server_index_name
 from index.storing import load_catalog
 from index.vectors import open_vectors
@@ -233,7 +233,7 @@ def keyword_scores(cat: Catalog, terms: list[dict[str, str]], w: Weights) -> np.
             total += max_idf  # a word found nowhere still counts against every sentence
             continue
         df = len(np.unique(np.concatenate([cat.postings[t] for t in alts])))
-        idf = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+        idf = bm25_idf(df, n)
         best = np.zeros(n, dtype=np.float32)
         best_bm = np.zeros(n, dtype=np.float32)
         for t, weight in alts.items():
@@ -271,7 +271,7 @@ def document_scores(cat: Catalog, terms: list[dict[str, str]], w: Weights, docs:
                 holders = np.unique(docs[cat.postings[t]])
                 present[holders] = np.maximum(present[holders], weight)
         df = int((present > 0).sum())
-        idf = float(np.log(1 + (n_docs - df + 0.5) / (df + 0.5)))
+        idf = bm25_idf(df, n_docs)
         total += idf
         got += idf * present
     return (got / total)[docs].astype(np.float32) if total > 0 else np.zeros(len(docs), dtype=np.float32)

@@ -113,3 +113,17 @@ def test_sparse_scores_over_the_questions_columns_equal_the_whole_matrix_product
         assert np.array_equal(seed_index.sparse_scores(q), whole)
     empty = sp.csr_matrix((1, cat.sparse.shape[1]), dtype=np.float32)
     assert np.array_equal(seed_index.sparse_scores(empty), np.zeros(len(cat.units), dtype=np.float32))
+
+
+def test_the_idf_is_bm25s_own_and_the_catalog_uses_it(seed_index):
+    """One idf for the coverage share, the document score and BM25 (issue 21: bm25s's, not a hand-written copy):
+    Lucene's log(1 + (n - df + 0.5) / (df + 0.5)), and the catalog's idf of a word is that of its sentence count."""
+    import math
+
+    from bm25s.scoring import _score_idf_lucene
+    from index.catalog import bm25_idf
+
+    assert bm25_idf(1, 345) == _score_idf_lucene(1, 345) == math.log(1 + 344.5 / 1.5)
+    cat = seed_index.catalog
+    word = next(t for t in cat.idf if len(cat.postings[t]) == 3)
+    assert cat.idf[word] == bm25_idf(3, len(cat.units))
