@@ -53,6 +53,7 @@ class Rule:
     neutral: str  # the value it is set to, in words
     change: dict | None = None  # AnswerWeights fields to replace
     patch: tuple[str, Callable] | None = None  # a bot.questions function to replace (a rule with no weight)
+    recentre: str | None = None  # an evidence feature: its term becomes its dev mean (refuse_below shifted by it)
 
 
 def _kinds(**values: float) -> dict:
@@ -94,6 +95,10 @@ RULES = [
          {"evidence_coverage": 0.0}),
     Rule("evidence_sparse", "bot/answering.py evidence", "+ sparse overlap / the question's own, in the evidence", "0",
          {"evidence_sparse": 0.0}),
+    *[Rule(f"evidence_{f} (recentred)", "bot/answering.py evidence",
+           f"the {f} term, against a constant: does it sort answerable from unanswerable?",
+           "0, refuse_below − the term's dev mean", {f"evidence_{f}": 0.0}, recentre=f)
+      for f in ("dense", "coverage", "sparse")],
     Rule("unknown_name_penalty", "bot/answering.py evidence, unknown_names",
          "−2 when the question names someone/somewhere no document mentions", "0", {"unknown_name_penalty": 0.0}),
     Rule("untyped_penalty", "bot/answering.py features, evidence",
@@ -156,12 +161,34 @@ def correct(sets, config: AnswerWeights) -> dict[str, bool]:
     return out
 
 
-def ablate(sets, defaults: AnswerWeights) -> list[dict]:
+def mean_terms(sets, config: AnswerWeights) -> dict[str, float]:
+    """Each evidence term's mean contribution over the dev questions, with the default weights."""
+    terms: dict[str, list[float]] = {"dense": [], "coverage": [], "sparse": []}
+    for _, index, items, cached in sets:
+        answerer = ExtractiveAnswerer(index, config)
+        for item in items:
+            c = cached[item["id"]]
+            ranked = answerer.candidates(c["standalone"], c["lang"], c["retrieved"], c["focus"])
+            if not ranked:
+                continue
+            f = answerer.features(c["focus"] or c["standalone"], c["lang"], ranked)
+            terms["dense"].append(config.evidence_dense * (f["dense"] - config.dense_floor))
+            terms["coverage"].append(config.evidence_coverage * f["coverage"])
+            terms["sparse"].append(config.evidence_sparse * f["sparse"])
+    return {k: sum(v) / len(v) for k, v in terms.items() if v}
+
+
+def ablate(sets, defaults: AnswerWeights, only: set[str] | None = None) -> list[dict]:
     base = correct(sets, defaults)
+    means = mean_terms(sets, defaults) if any(r.recentre for r in RULES if not only or r.name in only) else {}
     answerable = {it["id"] for _, _, items, _ in sets for it in items if it.get("answerable")}
     rows = []
     for rule in RULES:
+        if only and rule.name not in only:
+            continue
         config = dataclasses.replace(defaults, **(rule.change or {}))
+        if rule.recentre:
+            config = dataclasses.replace(config, refuse_below=defaults.refuse_below - means[rule.recentre])
         with patched(rule.patch):
             without = correct(sets, config)
         wins = sorted(q for q in base if base[q] and not without[q])
@@ -175,17 +202,19 @@ def ablate(sets, defaults: AnswerWeights) -> list[dict]:
     return rows
 
 
-def _ids(ids: list[str], most: int = 5) -> str:
+def _ids(ids: list[str], answerable: int | None = None, most: int = 5) -> str:
+    """'n (a ans. + u unans.): the first few ids'; answerable wins are hits, unanswerable wins refusals."""
     shown = ", ".join(ids[:most]) + (f" … (+{len(ids) - most})" if len(ids) > most else "")
-    return f"{len(ids)}: {shown}" if ids else "0"
+    split = f" ({answerable} ans. + {len(ids) - answerable} unans.)" if answerable is not None else ""
+    return f"{len(ids)}{split}: {shown}" if ids else "0"
 
 
 def markdown(rows: list[dict]) -> str:
     lines = ["| rule | what it does | where | neutral value | wins (ids) | loses (ids) | net |",
              "|---|---|---|---|---|---|---|"]
     for r in rows[1:]:
-        lines.append(f"| `{r['name']}` | {r['does']} | {r['where']} | {r['neutral']} | {_ids(r['wins'])} "
-                     f"| {_ids(r['losses'])} | {r['net']:+d} |")
+        lines.append(f"| `{r['name']}` | {r['does']} | {r['where']} | {r['neutral']} | {_ids(r['wins'], r['wins_answerable'])} "
+                     f"| {_ids(r['losses'], r['losses_answerable'])} | {r['net']:+d} |")
     return "\n".join(lines)
 
 
@@ -194,16 +223,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=Path("/tmp/rule-ablation"), help="dev indexes and cached retrieval")
     ap.add_argument("--json", type=Path, help="write the per-rule rows here")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    ap.add_argument("--only", action="append", metavar="RULE", help="ablate only this rule (repeatable)")
     args = ap.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     sets = open_dev_sets(args.work)
     t1 = time.perf_counter()
-    rows = ablate(sets, Settings.load().answering)
+    rows = ablate(sets, Settings.load().answering, set(args.only or ()))
     head = rows[0]
     print(f"dev: {head['questions']} questions ({', '.join(f'{n} {len(i)}' for n, _, i, _ in sets)}); defaults correct "
           f"{head['correct']}, answerable hits {head['answerable_hits']}/{head['answerable']}; "
-          f"prepare {t1 - t0:.0f} s, {len(RULES) + 1} answer passes {time.perf_counter() - t1:.0f} s")
+          f"prepare {t1 - t0:.0f} s, {len(rows)} answer passes {time.perf_counter() - t1:.0f} s")
     for r in rows[1:]:
         print(f"{r['name']:24} net {r['net']:+3d}  wins {_ids(r['wins'])}  loses {_ids(r['losses'])}")
     if args.markdown:
