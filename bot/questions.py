@@ -12,6 +12,7 @@ import unicodedata
 from functools import lru_cache
 
 from index.cleaning import BULLET, MARKDOWN_HEADING, is_row_text, row_values, strip_bullet
+from index.languages import MONTHS_EN, WEEKDAYS_EN
 
 ANSWER_TYPES = ("date", "number", "person", "place", "article")
 
@@ -106,7 +107,7 @@ def is_follow_up(question: str, lang: str, content_words: int) -> bool:
 
 # ---------------------------------------------------------------- what a sentence carries
 
-_MONTHS = r"January|February|March|April|May|June|July|August|September|October|November|December|Jan\.|Feb\.|Mar\.|Apr\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\."
+_MONTHS = "|".join(MONTHS_EN) + r"|Jan\.|Feb\.|Mar\.|Apr\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\."
 _DATE = re.compile(
     r"(?:\d{4}\s*(?:년|年)(?:\s*\d{1,2}\s*(?:월|月))?(?:\s*\d{1,2}\s*(?:일|日))?)"
     r"|(?:\d{1,2}\s*(?:월|月)\s*\d{1,2}\s*(?:일|日)?)"
@@ -253,9 +254,7 @@ _PLACE_SUFFIX_KO = re.compile(r"(현|시|도|군|구|섬|항|기지|궁|공항|�
 _TITLE_KO = {"총리", "대통령", "장관", "위원장", "대사", "의원", "주석", "국왕", "회장", "대표", "씨", "외무상", "방위상", "관방장관", "총무", "교수"}
 _EN_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+[A-Za-z]*(?:-[a-z]+)?(?:[-\s][A-Z][a-z]+[A-Za-z]*(?:-[a-z]+)?)*)")
 _EN_NOT_NAMES = {"The", "A", "An", "In", "On", "At", "It", "He", "She", "They", "We", "I", "This", "That", "But", "And", "Japan", "Japanese",
-                 "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
-                 "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "President",
-                 "Minister", "Prime", "Secretary", "Mr", "Ms", "Mrs", "Dr"}
+                 *MONTHS_EN, *WEEKDAYS_EN, "President", "Minister", "Prime", "Secretary", "Mr", "Ms", "Mrs", "Dr"}
 
 
 def _en_names(text: str) -> list[tuple[int, str]]:

@@ -27,6 +27,7 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
+from index.languages import MONTHS_EN
 from index.tokenizing import (  # noqa: F401  (the key functions are part of this module's interface)
     _KANJI_WORD,
     _analyse,
@@ -268,9 +269,7 @@ def _compound_parts(word: str, known) -> tuple[str, ...]:
     return ()
 
 
-_MONTHS = [(name, name[:3]) if name != "september" else (name, "sep", "sept") for name in (
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december")]
+_MONTHS = [(name, name[:3]) if name != "september" else (name, "sep", "sept") for name in map(str.lower, MONTHS_EN)]
 
 
 def _month(word: str) -> int:
