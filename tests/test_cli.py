@@ -336,28 +336,29 @@ def _small_index(tmp_path) -> tuple[Path, Path]:
     return docs, idx
 
 
-def test_a_full_disk_is_one_line_and_the_index_in_use_is_intact(tmp_path, monkeypatch):
-    """Issue 23, defect 6: a full disk gave a 41-line traceback. Now one line that says the old index is intact,
-    and it is: it still answers, and the next run (with space again) indexes the new file."""
-    import errno
-
+def _disk_full_on_catalog_write(monkeypatch) -> None:
+    """Writing a catalog fails as a full disk does (ENOSPC); ``monkeypatch.undo()`` gives the space back."""
     from index.catalog import Catalog
-
-    docs, idx = _small_index(tmp_path)
-    (docs / "more.txt").write_text("Helmets are lent for free at the front desk.", encoding="utf-8")
-    real_write = Catalog.write
 
     def full(self, index_dir):
         raise OSError(errno.ENOSPC, "No space left on device", str(index_dir / "catalog-tmp"))
 
     monkeypatch.setattr(Catalog, "write", full)
+
+
+def test_a_full_disk_is_one_line_and_the_index_in_use_is_intact(tmp_path, monkeypatch):
+    """Issue 23, defect 6: a full disk gave a 41-line traceback. Now one line that says the old index is intact,
+    and it is: it still answers, and the next run (with space again) indexes the new file."""
+    docs, idx = _small_index(tmp_path)
+    (docs / "more.txt").write_text("Helmets are lent for free at the front desk.", encoding="utf-8")
+    _disk_full_on_catalog_write(monkeypatch)
     result = CliRunner().invoke(cli, ["index", "--index-dir", str(idx), str(docs)])
     assert result.exit_code == 1 and "Traceback" not in result.output
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
     assert len(errors) == 1 and "No space left on the device" in errors[0] and "intact" in errors[0]
     asked = CliRunner().invoke(cli, ["ask", "--json", "--index-dir", str(idx), "When does the bike workshop open on Saturdays?"])
     assert asked.exit_code == 0 and any("nine" in p["text"] for p in json.loads(asked.stdout)["retrieved"])
-    monkeypatch.setattr(Catalog, "write", real_write)
+    monkeypatch.undo()
     again = CliRunner().invoke(cli, ["index", "--index-dir", str(idx), str(docs)])
     assert again.exit_code == 0 and "added: more.txt" in again.output
 
@@ -399,16 +400,10 @@ def test_while_the_disk_stays_full_ask_says_no_space_not_damage(tmp_path, monkey
 
 def test_a_first_build_on_a_full_disk_says_nothing_was_indexed(tmp_path, monkeypatch):
     """A fresh build on a full disk: one line that does not speak of an index "in use" (there is none yet)."""
-    from index.storing import Catalog
-
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "note.txt").write_text("The bike workshop opens at nine on Saturdays.", encoding="utf-8")
-
-    def full(self, index_dir):
-        raise OSError(errno.ENOSPC, "No space left on device", str(index_dir / "catalog-tmp"))
-
-    monkeypatch.setattr(Catalog, "write", full)
+    _disk_full_on_catalog_write(monkeypatch)
     result = CliRunner().invoke(cli, ["index", "--index-dir", str(tmp_path / "idx"), str(docs)])
     errors = _error_lines(result)
     assert result.exit_code == 1 and len(errors) == 1, result.output
@@ -445,20 +440,13 @@ def test_a_failed_run_leaves_no_vector_folder_after_the_next_run(tmp_path, monke
     collection's rows but never its folder). Every folder left in the store is one Chroma still lists."""
     import sqlite3
 
-    from index.storing import Catalog
-
     docs, idx = _small_index(tmp_path)
     (docs / "more.txt").write_text("Helmets are lent for free at the front desk.", encoding="utf-8")
-    real_write = Catalog.write
-
-    def full(self, index_dir):
-        raise OSError(errno.ENOSPC, "No space left on device", str(index_dir / "catalog-tmp"))
-
-    monkeypatch.setattr(Catalog, "write", full)
+    _disk_full_on_catalog_write(monkeypatch)
     assert CliRunner().invoke(cli, ["index", "--index-dir", str(idx), str(docs)]).exit_code == 1
     store = idx / "chroma"
     failed = {p.name for p in store.iterdir() if p.is_dir()}
-    monkeypatch.setattr(Catalog, "write", real_write)
+    monkeypatch.undo()
     assert CliRunner().invoke(cli, ["index", "--index-dir", str(idx), str(docs)]).exit_code == 0
     db = sqlite3.connect(f"file:{store / 'chroma.sqlite3'}?mode=ro", uri=True)
     live = {row[0] for row in db.execute("SELECT id FROM segments")}
