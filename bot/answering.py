@@ -96,8 +96,8 @@ class ExtractiveAnswerer:
             typed = carries(u.text, asked, focus or question)
             bonus = cfg.type_bonus * (cfg.vague_date_share if typed and asked == "date" and vague_date(u.text) else float(typed))
             score = u.score + bonus + cfg.coverage_weight * coverage - cfg.kind_penalty.get(kind, 0.0)
-            if kind == "caption":
-                score -= cfg.minority_penalty - cfg.kind_penalty.get("caption", 0.0)
+            if kind == "caption":  # a headline, caption or reference in a language its document otherwise doesn't use
+                score -= cfg.minority_penalty
             if own is not None:
                 score += cfg.focus_weight * float(own[j])
             out.append(Candidate(score, n, u, kind, typed, coverage, frozenset(covered)))

@@ -87,7 +87,7 @@ class AnswerWeights:
     coverage_weight: float = 6.0  # idf-weighted share of the question's content words in the sentence
     # "title", "greeting", "contact": a document's title or an e-mail header line, a greeting or sign-off, a contact line,
     # when the question does not ask for one (bot/questions.py frame_kind; issue 19, item 5)
-    kind_penalty: dict = field(default_factory=lambda: {"question": 3.0, "heading": 2.0, "bullet": 3.0, "link": 3.0, "caption": 1.0,
+    kind_penalty: dict = field(default_factory=lambda: {"question": 3.0, "heading": 2.0, "bullet": 3.0, "link": 3.0,
                                                         "title": 3.0, "greeting": 3.0, "contact": 3.0})
     minority_penalty: float = 0.5  # a sentence in a language its document otherwise doesn't use: a headline, caption, reference
     second_margin: float = 0.6  # a second sentence must score within this of the first ...

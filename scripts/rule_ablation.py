@@ -72,7 +72,7 @@ RULES = [
          "+6 × idf-weighted share of the question's content words the sentence holds", "0", {"coverage_weight": 0.0}),
     *[Rule(f"kind_penalty[{k}]", "bot/answering.py candidates; bot/questions.py sentence_kind",
            f"−{AnswerWeights().kind_penalty[k]:g} for a sentence of kind '{k}'", "0", {"kind_penalty": _kinds(**{k: 0.0})})
-      for k in ("question", "heading", "bullet", "link", "caption")],
+      for k in ("question", "heading", "bullet", "link")],
     *[Rule(f"kind_penalty[{k}]", "bot/answering.py candidates; bot/questions.py frame_kind",
            f"−{AnswerWeights().kind_penalty[k]:g} for a {k} line the question does not ask for",
            "1e-9" if k == "title" else "0", {"kind_penalty": _kinds(**{k: 1e-9 if k == "title" else 0.0})})
