@@ -15,6 +15,7 @@ import sqlite3
 from pathlib import Path
 
 from index.errors import BotError
+from index.versions import CURRENT
 
 LOW_SPACE_BYTES = 1 << 20  # below this a failing store write is taken for a full disk (Chroma hides the cause)
 _FULL_TEXTS = ("database or disk is full", "no space left on device")
@@ -64,8 +65,9 @@ def no_space_to_open(index_dir: Path) -> BotError:
 
 
 def has_built(index_dir: Path | None) -> bool:
-    """Whether a run ever completed here (its pointer file exists): only then is there an index to call intact."""
-    return index_dir is not None and (Path(index_dir) / "CURRENT").exists()
+    """Whether a run ever completed here (its pointer file exists): only then is there an index to call intact.
+    Unlike ``versions.has_index`` it never reads the pointer, so a full disk's error path cannot raise."""
+    return index_dir is not None and (Path(index_dir) / CURRENT).exists()
 
 
 def collect_store_leftovers(index_dir: Path) -> list[str]:
