@@ -14,8 +14,9 @@ import threading
 from collections import OrderedDict
 from functools import cached_property
 
-#: Words whose sound key the index's names are compared with: Hangul, kana, or Latin of three letters or more.
-_PHONETIC_WORD = re.compile(r"[가-힣]+|[ぁ-んァ-ヴー]+|[a-z][a-z-]{2,}")
+#: Words whose sound key the index's names are compared with: Hangul, kana, kanji (read by Sudachi: 桜 → sakura,
+#: 通り → tori, so "Sakura-dori" is known), or Latin of three letters or more.
+_PHONETIC_WORD = re.compile(r"[가-힣]+|[ぁ-んァ-ヴー]+|[\u4e00-\u9fff々][\u4e00-\u9fff々ぁ-ん]*|[a-z][a-z-]{2,}")
 
 
 class BoundedCache:
@@ -58,11 +59,12 @@ class CatalogViews:
 
     @cached_property
     def word_keys(self) -> list[str]:
-        """Phonetic keys of every Hangul, kana and Latin word of the index, not only of the words its taggers called
-        names: an apartment complex (하늘채) or an app (누리페이) is a name the question spells in Latin letters."""
+        """Phonetic keys of every Hangul, kana, kanji and Latin word of the index, not only of the words its taggers
+        called names: an apartment complex (하늘채), an app (누리페이) or a street (さくら通り, indexed as 桜 + 通り, read
+        by Sudachi) is a name the question spells in Latin letters."""
         from bot.questions import name_key
 
-        words = [t for t in self.catalog.idf if len(t) >= 2 and _PHONETIC_WORD.fullmatch(t)]
+        words = [t for t in self.catalog.idf if (len(t) >= 2 or "\u4e00" <= t[:1] <= "\u9fff") and _PHONETIC_WORD.fullmatch(t)]
         return sorted({k for k in map(name_key, words) if len(k) >= 4})
 
     @cached_property
