@@ -6,7 +6,7 @@ question is answered with refusal switched off, and the judge (bot/judging.py, `
 quoted sentences state the answer. One JSON line per question: id, set, answerable, evidence, p_yes.
 
     nice python scripts/refusal_judge.py --index-dir /tmp/evidx --everyday-index OUT/index-everyday \
-        --cache /tmp/refuse-cache --judge local:MODEL.gguf --out /tmp/refusal-judge.jsonl
+        --cache /tmp/refuse-cache --judge local:MODEL.gguf --out /tmp/refusal-judge.jsonl [--only everyday --every 3]
 """
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, required=True)
     ap.add_argument("--judge", required=True)
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--only", choices=["faq-dev", "everyday"], help="one dev set")
+    ap.add_argument("--every", type=int, default=1, help="every n-th question of a set (a fixed sample: the judge takes seconds a pair)")
     args = ap.parse_args(argv)
     done = {json.loads(line)["id"] for line in args.out.read_text().splitlines()} if args.out.exists() else set()
     judge = None
@@ -42,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
             config = dataclasses.replace(index.settings.answering, refuse_below=-math.inf)
             answerer = ExtractiveAnswerer(index, config)
             judge = judge or Judge(args.judge, index.settings)
-            for item in items:
+            if args.only and name != args.only:
+                continue
+            for item in items[::args.every]:
                 if item["id"] in done:
                     continue
                 c = cached[item["id"]]
