@@ -21,11 +21,6 @@ HAN_UNIFIED = "\u4e00-\u9fff"
 HAN = "\u3400-\u4dbf" + HAN_UNIFIED + "\uf900-\ufaff"  # + extension A, compatibility ideographs
 HAN_MARKS = "\u3005\u3006"  # 々 〆: iteration and closing marks that belong to Han words
 LATIN = "A-Za-z\u00c0-\u024f"
-#: English month and weekday names, written once: answer types (bot/questions.py), the names that are no person's,
-#: and the month bridge to 月/월 (index/bridging.py) all read them from here.
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-             "November", "December")
-WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 _HANGUL = re.compile(f"[{HANGUL}]")
 _KANA = re.compile(f"[{KANA}]")
