@@ -215,13 +215,13 @@ def proper_nouns(text: str, kind: str = "person") -> list[str]:
     names: list[str] = []
     tags = _tags(text)
     for i, (form, tag, fine) in enumerate(tags):
-        if tag == "NNP":  # Korean proper noun: a place by its suffix, the word after it, or "에서" (at)
+        if tag == ko.PROPER_NOUN_TAG:  # Korean proper noun: a place by its suffix, the word after it, or "에서" (at)
             nxt = tags[i + 1][0] if i + 1 < len(tags) else ""
             is_place = bool(_PLACE_SUFFIX_KO.search(form)) or nxt in ko.PLACE_AFTER
             if (kind == "place") == is_place or (kind == "person" and nxt in ko.TITLE_AFTER):
                 names.append(form)
-        elif tag == "固有名詞":
-            if (kind == "place") == (fine == "地名"):
+        elif tag == ja.PROPER_NOUN_POS:
+            if (kind == "place") == (fine == ja.PLACE_POS):
                 names.append(form)
         elif tag == "en":
             for start, word in _en_names(form):
@@ -240,7 +240,7 @@ def question_names(question: str) -> list[str]:
     text = unicodedata.normalize("NFKC", question)
     names = [m.group(1) or m.group(2) for m in _TITLED.finditer(text)]
     for form, tag, fine in _tags(text):
-        if tag == "固有名詞" and fine in ("人名", "地名") and len(form) >= 2:
+        if tag == ja.PROPER_NOUN_POS and fine in (ja.PERSON_POS, ja.PLACE_POS) and len(form) >= 2:
             names.append(form)
         elif tag == "en":
             names += [word for _, word in _en_names(form)]

@@ -121,9 +121,9 @@ def _ko(text: str, keys: list[tuple[str, str]] | None = None) -> list[str]:
         tag = tok.tag.split("-")[0]
         if tag in ko.CONTENT_TAGS:
             out.append(tok.form.lower())
-            if tag == "NNP" and keys is not None:
+            if tag == ko.PROPER_NOUN_TAG and keys is not None:
                 keys += [(out[-1], k) for part in tok.form.split() for k in hangul_keys(part)]
-            if tag in ("NNP", "NNG") and keys is not None and len(tok.form) >= 2:
+            if tag in ko.NOUN_TAGS and keys is not None and len(tok.form) >= 2:
                 keys += [(out[-1], k) for k in loan_keys(hangul_to_romaji(tok.form))]
         elif tag in ko.PREDICATE_TAGS:
             lemma = tok.lemma or tok.form + "다"
@@ -140,9 +140,9 @@ def _ja(text: str, keys: list[tuple[str, str]] | None = None) -> list[str]:
     for piece in _pieces(text, _SUDACHI_MAX_CHARS):
         for m in tok.tokenize(piece, SplitMode.C):
             pos = m.part_of_speech()
-            if pos[0] not in ja.CONTENT_POS or pos[1] == "非自立可能":
+            if pos[0] not in ja.CONTENT_POS or pos[1] == ja.DEPENDENT_POS:
                 continue
-            form = m.normalized_form() if pos[0] == "名詞" else m.dictionary_form()
+            form = m.normalized_form() if pos[0] == ja.NOUN_POS else m.dictionary_form()
             if form in ja.STOPWORDS or not form.strip():
                 continue
             out.append(form.lower())
@@ -152,9 +152,9 @@ def _ja(text: str, keys: list[tuple[str, str]] | None = None) -> list[str]:
                 for p in parts:
                     if p.part_of_speech()[0] in ja.CONTENT_POS and p.normalized_form() not in ja.STOPWORDS:
                         out.append(p.normalized_form().lower())
-            if keys is not None and pos[0] == "名詞":
+            if keys is not None and pos[0] == ja.NOUN_POS:
                 for p in parts if len(parts) > 1 else [m]:
-                    if p.part_of_speech()[1] == "固有名詞" or _KATAKANA_WORD.match(p.surface()):
+                    if p.part_of_speech()[1] == ja.PROPER_NOUN_POS or _KATAKANA_WORD.match(p.surface()):
                         part_keys = kana_keys(p.reading_form())
                         if _KATAKANA_WORD.match(p.surface()):
                             part_keys += loan_keys(kana_to_romaji(p.reading_form()))

@@ -25,6 +25,8 @@ class LanguageRules:
     """What the pipeline needs to know of one language; patterns are compiled, English ones ignoring case."""
 
     code: str
+    language_names: dict[str, str]  # the name of each language the pipeline reads, written in this one
+    sentence_separator: str  # between two of its sentences joined for display ("" for Japanese)
     answer_types: tuple[tuple[str, re.Pattern], ...]  # (answer type, pattern), first match decides
     question_words: frozenset[str]  # tokens that say how a question asks, not what about
     anaphora: re.Pattern  # a word pointing back into the conversation
@@ -47,6 +49,8 @@ def rules(lang: str | None) -> LanguageRules:
     m = _MODULES[code]
     return LanguageRules(
         code=code,
+        language_names=m.LANGUAGE_NAMES,
+        sentence_separator=m.SENTENCE_SEPARATOR,
         answer_types=tuple((kind, _compile(p, code)) for kind, p in m.ANSWER_TYPES),
         question_words=m.QUESTION_WORDS,
         anaphora=_compile(m.ANAPHORA, code),

@@ -11,6 +11,11 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
           "November", "December")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
+#: The names of the languages as English writes them (in answers' notes on quoted sources).
+LANGUAGE_NAMES = {"en": "English", "ko": "Korean", "ja": "Japanese"}
+#: What goes between two sentences of this language when they are joined for display.
+SENTENCE_SEPARATOR = " "
+
 # ---------------------------------------------------------------- questions
 
 #: (answer type, pattern) in order of precedence: the first that matches decides (matched ignoring case).

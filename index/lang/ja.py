@@ -5,6 +5,11 @@ only Japanese has one, such as the romaji of kana). Patterns are regex source st
 """
 from __future__ import annotations
 
+#: The names of the languages as Japanese writes them (in answers' notes on quoted sources).
+LANGUAGE_NAMES = {"en": "英語", "ko": "韓国語", "ja": "日本語"}
+#: What goes between two sentences of this language when they are joined for display: nothing.
+SENTENCE_SEPARATOR = ""
+
 # ---------------------------------------------------------------- questions
 
 #: (answer type, pattern) in order of precedence: the first that matches decides.
@@ -47,6 +52,13 @@ ASKS_TITLE = r"タイトル|件名|題名"
 PREDICATE_END = r"(た|だ|る|い|す|ん|う|ず|ぬ|ない|ます|です|でした|ました|ている|とした|とされる|という)[。！!]?\s*[\"'”’」)]*\s*$"
 #: Sudachi parts of speech kept as keyword tokens, and the words among them that say nothing.
 CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞"})
+#: Sudachi's part-of-speech names: noun (kept in its normalised form), proper noun, a word that cannot stand alone,
+#: and the kinds of proper noun that name a person or a place.
+NOUN_POS = "名詞"
+PROPER_NOUN_POS = "固有名詞"
+DEPENDENT_POS = "非自立可能"
+PERSON_POS = "人名"
+PLACE_POS = "地名"
 STOPWORDS = frozenset({"する", "為る", "いる", "居る", "ある", "有る", "なる", "成る", "れる", "られる", "こと", "事", "もの", "物",
                        "よう", "様", "ため", "為", "これ", "それ", "その", "此れ", "其れ", "さん", "氏"})
 #: Sentence ends, and the brackets a sentence never ends inside.

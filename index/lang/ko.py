@@ -5,6 +5,11 @@ only Korean has one, such as the romanisation of Hangul). Patterns are regex sou
 """
 from __future__ import annotations
 
+#: The names of the languages as Korean writes them (in answers' notes on quoted sources).
+LANGUAGE_NAMES = {"en": "영어", "ko": "한국어", "ja": "일본어"}
+#: What goes between two sentences of this language when they are joined for display.
+SENTENCE_SEPARATOR = " "
+
 # ---------------------------------------------------------------- questions
 
 #: (answer type, pattern) in order of precedence: the first that matches decides.
@@ -53,6 +58,9 @@ ASKS_TITLE = r"제목"
 PREDICATE_END = r"(다|요|죠|음|함|됨|임|니다|습니다|했음|였음)[.!]?\s*[\"'”’」)]*\s*$"
 #: Kiwi tags kept as keyword tokens (nouns, numbers, foreign words, roots) and those lemmatised (verbs, adjectives).
 CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "SN", "SH", "XR", "SL"})
+#: Kiwi's tags of a proper noun (it gets phonetic name keys) and of the nouns that get loanword keys.
+PROPER_NOUN_TAG = "NNP"
+NOUN_TAGS = ("NNP", "NNG")
 PREDICATE_TAGS = frozenset({"VV", "VA"})
 STOPWORDS = frozenset({"하다", "되다", "있다", "않다", "이다", "같다", "대하다", "위하다", "통하다"})
 
