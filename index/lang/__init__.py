@@ -42,10 +42,13 @@ def _compile(pattern: str | None, lang: str) -> re.Pattern | None:
     return re.compile(pattern, re.IGNORECASE if lang == "en" else 0)
 
 
-@lru_cache(maxsize=None)
 def rules(lang: str | None) -> LanguageRules:
     """The rules of ``lang``; English for a language the pipeline does not read (or None)."""
-    code = lang if lang in _MODULES else "en"
+    return _rules(lang if lang in _MODULES else "en")
+
+
+@lru_cache(maxsize=None)
+def _rules(code: str) -> LanguageRules:
     m = _MODULES[code]
     return LanguageRules(
         code=code,
