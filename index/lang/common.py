@@ -64,5 +64,10 @@ DAY_ASKED = r"\b(what|which)\s+(exact\s+)?(date|day)\b|\bon\s+what\s+(date|day)\
 #: A date that names its day.
 DAY = (rf"\d{{1,2}}\s*(?:일|日)(?![본本間간])|(?:{MONTHS})\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTHS})|\(\d{{1,2}}\.\d{{1,2}}\)"
        rf"|\b20\d{{2}}[./-]\d{{1,2}}[./-]\d{{1,2}}|[월화수목금토일]요일|[月火水木金土日]曜日?|\b(?:{_WEEKDAYS})\b")
+#: An amount in a table cell: a currency sign before a number, or a currency word or % after it.
+AMOUNT = r"[£$€¥₩]\s?\d|\d[\d,.]*\s?(?:원|円|엔|%)"
+#: Chinese words that Japanese does not write (question words, particles, simplified forms): a question of Han
+#: characters without kana that holds one is taken for Chinese, which the bot does not read.
+CHINESE_WORDS = "什么|什麼|为什么|為什麼|怎么|怎麼|哪里|哪裡|哪个|多少钱|谁|吗|嗎|呢|们|們|这|這|给|給|说|說|没有|沒有|还是|还|是"
 #: A calendar day ("2월 7일", "지난 7일", "(2.7)"): it says on which day, not for how many.
 CALENDAR_DAY = r"\d{1,2}\s*(?:월|月)\s*\d{1,2}\s*(?:일|日)|(?:지난|오는|去る|来る)\s*\d{1,2}\s*(?:일|日)|\(\d{1,2}\.\d{1,2}\)"
