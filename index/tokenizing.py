@@ -126,7 +126,7 @@ def _ko(text: str, keys: list[tuple[str, str]] | None = None) -> list[str]:
             if tag in ko.NOUN_TAGS and keys is not None and len(tok.form) >= 2:
                 keys += [(out[-1], k) for k in loan_keys(hangul_to_romaji(tok.form))]
         elif tag in ko.PREDICATE_TAGS:
-            lemma = tok.lemma or tok.form + "다"
+            lemma = tok.lemma or tok.form + ko.DICTIONARY_ENDING
             if lemma not in ko.STOPWORDS:
                 out.append(lemma)
     return out
@@ -257,7 +257,7 @@ def kana_to_romaji(kana: str) -> str:
         elif ch in ja.SMALL_V and out:
             prev = out[-1]
             out[-1] = ("w" if prev == "u" else prev.rstrip("aiueo")) + ja.SMALL_V[ch]
-        elif ch in "ャュョ":
+        elif ch in ja.SMALL_Y:
             out.append("y" + ja.SMALL_Y[ch])
     return "".join(out)
 

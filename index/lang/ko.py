@@ -62,6 +62,8 @@ CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "SN", "SH", "XR", "SL"})
 PROPER_NOUN_TAG = "NNP"
 NOUN_TAGS = ("NNP", "NNG")
 PREDICATE_TAGS = frozenset({"VV", "VA"})
+#: The ending of a verb's or adjective's dictionary form (the lemma of 방문했 is 방문하다).
+DICTIONARY_ENDING = "다"
 STOPWORDS = frozenset({"하다", "되다", "있다", "않다", "이다", "같다", "대하다", "위하다", "통하다"})
 
 _HANGUL = "가-힣"
