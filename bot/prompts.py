@@ -8,12 +8,9 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib.resources import files
 
-LANGUAGE_NAMES = {"en": "English", "ko": "Korean", "ja": "Japanese"}
-_NAMES_IN = {  # language names as each asker reads them
-    "en": LANGUAGE_NAMES,
-    "ko": {"en": "영어", "ko": "한국어", "ja": "일본어"},
-    "ja": {"en": "英語", "ko": "韓国語", "ja": "日本語"},
-}
+from index.lang import en, rules
+
+LANGUAGE_NAMES = en.LANGUAGE_NAMES
 
 
 @lru_cache(maxsize=None)
@@ -35,7 +32,7 @@ def localized(name: str, lang: str) -> str:
 
 def language_name(lang: str, in_lang: str = "en") -> str:
     """``lang``'s name written in ``in_lang`` ("Korean", "한국어", "韓国語")."""
-    return _NAMES_IN.get(in_lang, LANGUAGE_NAMES).get(lang, "the language of the question")
+    return rules(in_lang).language_names.get(lang, "the language of the question")
 
 
 def quoted_note(quoted: str, asker: str, in_lang: str) -> str:

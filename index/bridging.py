@@ -27,16 +27,16 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-from index.languages import MONTHS_EN
+from index.lang import en
 from index.tokenizing import (  # noqa: F401  (the key functions are part of this module's interface)
-    _KANJI_WORD,
-    _analyse,
-    _reading,
+    KANJI_WORD,
+    analyse,
     english_loan_keys,
     hangul_keys,
     hangul_to_romaji,
     kana_keys,
     kana_to_romaji,
+    kanji_reading,
     latin_keys,
     phonetic_keys,
 )
@@ -166,27 +166,14 @@ def has_key(key: str) -> bool:
     return _line(key) is not None
 
 
-_IRREGULAR = {
-    "gave": "give", "given": "give", "met": "meet", "held": "hold", "made": "make", "took": "take", "taken": "take",
-    "said": "say", "told": "tell", "went": "go", "gone": "go", "came": "come", "got": "get", "gotten": "get", "sent": "send",
-    "spent": "spend", "sought": "seek", "brought": "bring", "bought": "buy", "thought": "think", "won": "win", "lost": "lose",
-    "left": "leave", "kept": "keep", "led": "lead", "paid": "pay", "sold": "sell", "built": "build", "began": "begin",
-    "begun": "begin", "spoke": "speak", "spoken": "speak", "wrote": "write", "written": "write", "chose": "choose",
-    "chosen": "choose", "saw": "see", "seen": "see", "knew": "know", "known": "know", "rose": "rise", "risen": "rise",
-    "fell": "fall", "fallen": "fall", "ran": "run", "struck": "strike", "stood": "stand", "drew": "draw", "drawn": "draw",
-    "felt": "feel", "heard": "hear", "understood": "understand", "became": "become", "hit": "hit", "set": "set", "put": "put",
-    "cut": "cut", "let": "let", "signed": "sign", "men": "man", "women": "woman", "countries": "country", "did": "do",
-}
-
-
 @lru_cache(maxsize=4096)
 def lemmas(word: str) -> tuple[str, ...]:
     """Lexicon keys for an English word form: itself if listed, else its base forms that are (gave → give, tariffs → tariff)."""
     w = word.lower()
     found = [w] if has_key(w) else []
     bases = []
-    if w in _IRREGULAR:
-        bases.append(_IRREGULAR[w])
+    if w in en.IRREGULAR:
+        bases.append(en.IRREGULAR[w])
     if w.endswith("ies") and len(w) > 4:
         bases.append(w[:-3] + "y")
     if w.endswith("es") and len(w) > 3:
@@ -269,7 +256,7 @@ def _compound_parts(word: str, known) -> tuple[str, ...]:
     return ()
 
 
-_MONTHS = [(name, name[:3]) if name != "september" else (name, "sep", "sept") for name in map(str.lower, MONTHS_EN)]
+_MONTHS = [(name, name[:3]) if name != "september" else (name, "sep", "sept") for name in map(str.lower, en.MONTHS)]
 
 
 def _month(word: str) -> int:
@@ -296,7 +283,7 @@ def query_terms(text: str, english_targets: bool = False, pivot: bool = False, k
     knows, as terms of their own (:func:`_compound_parts`). Key ``""`` holds the language the word was written in.
     """
     keys: list[tuple[str, str]] = []
-    analysed = _analyse(text, None, keys)
+    analysed = analyse(text, None, keys)
     names: dict[str, list[str]] = {}
     for token, key in keys:
         names.setdefault(token, []).append(key)
@@ -336,7 +323,7 @@ def query_terms(text: str, english_targets: bool = False, pivot: bool = False, k
             continue
         flush()
         term = {"": run_lang, token: "exact"}
-        reading = _reading(token) if _KANJI_WORD.match(token) else ""
+        reading = kanji_reading(token) if KANJI_WORD.match(token) else ""
         if reading:
             term[reading] = "reading"
         for k in names.get(token, []):
@@ -399,9 +386,9 @@ def _script_keys(word: str) -> list[str]:
     if re.fullmatch(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]+", word):
         return kana_keys(word)
     if re.search(r"[\u4e00-\u9fff]", word):
-        from index.tokenizing import _sudachi
+        from index.tokenizing import sudachi
 
-        reading = "".join(m.reading_form() for m in _sudachi().tokenize(word))
+        reading = "".join(m.reading_form() for m in sudachi().tokenize(word))
         return kana_keys(reading)
     return []
 

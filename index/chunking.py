@@ -7,6 +7,7 @@ the passage before it rather than left as a fragment.
 """
 from __future__ import annotations
 
+from index.lang import rules
 from index.languages import majority_language
 from index.settings import default
 from index.types import Document, Passage, Segment, Unit
@@ -19,7 +20,7 @@ def join_texts(texts: list[str], langs: list[str]) -> str:
     """Sentences joined for display: nothing between two Japanese sentences, a space otherwise."""
     out = ""
     for i, (text, lang) in enumerate(zip(texts, langs)):
-        if i and not (lang == "ja" and langs[i - 1] == "ja"):
+        if i and (rules(lang).sentence_separator or rules(langs[i - 1]).sentence_separator):
             out += " "
         out += text
     return out

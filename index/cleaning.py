@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from index.lang import common
 from index.types import Document
 
 BOILERPLATE_FILE = Path(__file__).with_name("boilerplate.txt")
@@ -280,7 +281,7 @@ _SEPARATOR_LINE = re.compile(r"^\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?$")
 _PIPE = re.compile(r"(?<!\\)\|")
 _LABEL = re.compile(r"(?:^| \| )([^|:]{1,40}): (?=\S)")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")  # "**Table 1 – Fees**" is a caption, not a "*" list item
-_AMOUNT = re.compile(r"[£$€¥₩]\s?\d|\d[\d,.]*\s?(?:원|円|엔|%)")
+_AMOUNT = re.compile(common.AMOUNT)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from index.lang import common
+
 # The Unicode ranges of each script, as character-class bodies: the one place they are written. Modules that
 # need a narrower class (the encoding detector counts only what each legacy codec can produce) compose these.
 HANGUL_SYLLABLES = "\uac00-\ud7a3"
@@ -21,11 +23,6 @@ HAN_UNIFIED = "\u4e00-\u9fff"
 HAN = "\u3400-\u4dbf" + HAN_UNIFIED + "\uf900-\ufaff"  # + extension A, compatibility ideographs
 HAN_MARKS = "\u3005\u3006"  # 々 〆: iteration and closing marks that belong to Han words
 LATIN = "A-Za-z\u00c0-\u024f"
-#: English month and weekday names, written once: answer types (bot/questions.py), the names that are no person's,
-#: and the month bridge to 月/월 (index/bridging.py) all read them from here.
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-             "November", "December")
-WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 _HANGUL = re.compile(f"[{HANGUL}]")
 _KANA = re.compile(f"[{KANA}]")
@@ -74,8 +71,8 @@ _OTHER_SCRIPTS = {
     "Thai": re.compile("[\u0e00-\u0e7f]"),
 }
 # Chinese is written in Han characters, as Japanese partly is: a question with no kana is taken for Chinese when it
-# holds one of these words, which Japanese does not write (question words, particles, simplified forms).
-_CHINESE = re.compile("什么|什麼|为什么|為什麼|怎么|怎麼|哪里|哪裡|哪个|多少钱|谁|吗|嗎|呢|们|們|这|這|给|給|说|說|没有|沒有|还是|还|是")
+# holds a word Japanese does not write (index/lang/common.py).
+_CHINESE = re.compile(common.CHINESE_WORDS)
 
 
 def unsupported_language(text: str) -> str | None:

@@ -10,12 +10,10 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib.resources import files
 
+from index.lang import ko
+
 _FIRST, _LAST = 0xAC00, 0xD7A3  # the precomposed Hangul syllables
 _IEUNG, _NIEUN = 11, 2  # initial-consonant indices of ㅇ and ㄴ
-# Word-initial readings that change (두음법칙): 녀/뇨/뉴/니 → 여/요/유/이, 랴/려/례/료/류/리 → 야/여/예/요/유/이,
-# 라/래/로/뢰/루/르 → 나/내/노/뇌/누/느; after a vowel or ㄴ, 렬/률 read 열/율.
-_TO_IEUNG = set("녀뇨뉴니랴려례료류리")
-_TO_NIEUN = set("라래로뢰루르")
 
 
 @lru_cache(maxsize=1)
@@ -44,12 +42,12 @@ def _sound_rule(previous: str, reading: str) -> str:
     initial, vowel, final = _parts(reading)
     head = _syllable(initial, vowel, 0)
     if previous.isalnum():  # inside a word: only 렬/률 after a vowel or ㄴ
-        if reading in ("렬", "률") and _FIRST <= ord(previous) <= _LAST and _parts(previous)[2] in (0, 2):
+        if reading in ko.INNER_TO_IEUNG and _FIRST <= ord(previous) <= _LAST and _parts(previous)[2] in (0, 2):
             return _syllable(_IEUNG, vowel, final)
         return reading
-    if head in _TO_IEUNG:
+    if head in ko.TO_IEUNG:
         return _syllable(_IEUNG, vowel, final)
-    if head in _TO_NIEUN:
+    if head in ko.TO_NIEUN:
         return _syllable(_NIEUN, vowel, final)
     return reading
 

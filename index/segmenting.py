@@ -27,33 +27,12 @@ from index.types import Document, Segment
 from index.cleaning import (
     GLYPH_BULLET, SENTENCE_END, Table, TableRow, content_lines, find_tables, hard_wrapped, has_footnotes, is_section_heading, row_text,
 )
+from index.lang import en, ja, rules
 from index.languages import detect_language, script_counts
 from index.tokenizing import kiwi
 
 MAX_SENTENCE_CHARS = 1500  # a "sentence" longer than this (a table, a list without punctuation) is cut at a space
 WRAP_FRACTION = 0.75  # a line at least this share of the median line width may be wrapped
-
-# --- footnote marks in PDF text ---------------------------------------------------------------
-# Numbers left by superscript footnote marks: glued to a word ("번째1", "5조2 적용", "가능성31을"),
-# after a sentence end ("했다.29 이와야", "평가했다. 6 일반"), after a parenthesis ("(2.14-2.16) 7:"),
-# at the end of a wrapped line ("고려하겠다”고 27\n") or at the start of a footnote line ("1 첫 번째").
-# Real numbers stay: a number followed by its unit ("2026년", "1조", "25%"), after Latin ("G20"), or a
-# decimal ("2.0", "1.5 track").
-_HANGUL = "가-힣"
-_FOOTNOTE_KO = re.compile(
-    "|".join(
-        [
-            rf"(?<=[{_HANGUL})\]’”」』])(?<!제)(?<!코로나)\d{{1,2}}(?=\s|$|[,.;:])",
-            rf"(?<=[{_HANGUL}]{{2}})(?<!코로나)\d{{1,2}}(?=[을를이가은는의에와과도로])",
-            rf"(?<=[{_HANGUL})’”」][.,])\d{{1,2}}(?=\s|$)",
-            rf"(?<=[{_HANGUL})’”」][.,])\s+\d{{1,2}}(?=\s|$)",
-            r"(?<=\))\s+\d{1,2}(?=:|\s+[가-힣])",
-            rf"(?<=[{_HANGUL}”’])\s+\d{{1,2}}(?=[ \t]*\n)",
-            r"(?:^|(?<=\n))[ \t]*\d{1,2}[ \t]+(?=[^\s.,)%])",
-        ]
-    )
-)
-_FOOTNOTE_LINE_START = re.compile(r"(?:^|(?<=\n))[ \t]*\d{1,2}[ \t]+(?=[^\d\s.,)A-Za-z])")
 
 _CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f、。「」『』（）！？"
 _JA_LINE_JOIN = re.compile(rf"(?<=[{_CJK}])[ \t\u3000]*\n\s*(?=[{_CJK}])")
@@ -65,11 +44,8 @@ _MEANINGFUL = re.compile(r"\w")
 
 def footnote_marks(text: str, lang: str) -> list[tuple[int, int]]:
     """Spans of ``text`` that are footnote marks (Korean rules; only line-start marks for Japanese)."""
-    if lang == "ko":
-        pattern = _FOOTNOTE_KO
-    elif lang == "ja":
-        pattern = _FOOTNOTE_LINE_START
-    else:
+    pattern = rules(lang).footnote_marks
+    if pattern is None:
         return []
     return [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
 
@@ -206,24 +182,19 @@ def _split_ko(text: str) -> list[tuple[int, int]]:
     return [(s.start, s.end) for s in kiwi().split_into_sents(text)]
 
 
-_JA_OPEN = "「『（(“"
-_JA_CLOSE = "」』）)”"
-_JA_END = "。！？!?"
-
-
 def _split_ja(text: str) -> list[tuple[int, int]]:
     """Split after 。！？!? (and closing brackets after them), never inside 「」『』（） quotes."""
     spans: list[tuple[int, int]] = []
     start, depth, i, n = 0, 0, 0, len(text)
     while i < n:
         ch = text[i]
-        if ch in _JA_OPEN:
+        if ch in ja.QUOTE_OPEN:
             depth += 1
-        elif ch in _JA_CLOSE:
+        elif ch in ja.QUOTE_CLOSE:
             depth = max(0, depth - 1)
-        elif ch in _JA_END and depth == 0:
+        elif ch in ja.SENTENCE_END and depth == 0:
             j = i + 1
-            while j < n and (text[j] in _JA_END or text[j] in _JA_CLOSE):
+            while j < n and (text[j] in ja.SENTENCE_END or text[j] in ja.QUOTE_CLOSE):
                 j += 1
             spans.append((start, j))
             start = i = j
@@ -234,11 +205,6 @@ def _split_ja(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-_ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "no", "nos", "vs", "etc", "inc", "ltd", "co", "corp",
-    "gen", "gov", "sen", "rep", "lt", "col", "capt", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
-    "sept", "oct", "nov", "dec", "fig", "vol", "pp", "approx", "dept", "est", "al", "e.g", "i.e", "cf",
-}
 _EN_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$)")
 _INITIALISM = re.compile(r"(?:^|[\s(“\"‘'])((?:[A-Za-z]\.)+[A-Za-z]?|[A-Z])\.?$")
 
@@ -254,7 +220,7 @@ def _split_en(text: str) -> list[tuple[int, int]]:
         if text[m.start()] == ".":
             before = text[start:m.start()]
             word = before.rsplit(None, 1)[-1] if before.split() else ""
-            if word.lower().lstrip("(“\"‘'") in _ABBREVIATIONS or _INITIALISM.search(before + "."):
+            if word.lower().lstrip("(“\"‘'") in en.ABBREVIATIONS or _INITIALISM.search(before + "."):
                 continue
         spans.append((start, m.end()))
         start = m.end()

@@ -24,6 +24,7 @@ import threading
 import unicodedata
 
 from index import languages
+from index.lang import en, ja, ko
 
 _kiwi = None
 _sudachi_dict = None
@@ -48,7 +49,7 @@ def kiwi():
     return _kiwi
 
 
-def _sudachi():
+def sudachi():
     """A SudachiPy tokenizer for this thread (tokenizers are not shared across threads; the dictionary is)."""
     global _sudachi_dict
     tok = getattr(_local, "sudachi", None)
@@ -110,21 +111,7 @@ def script_runs(text: str, lang: str | None = None) -> list[tuple[str, str]]:
 
 
 # --- per-language analysers --------------------------------------------------------------------
-_KO_TAGS = {"NNG", "NNP", "NR", "SN", "SH", "XR", "SL"}
-_KO_PREDICATES = {"VV", "VA"}
-_KO_STOP = {"하다", "되다", "있다", "않다", "이다", "같다", "대하다", "위하다", "통하다"}
-_JA_POS = {"名詞", "動詞", "形容詞", "形状詞"}
-_JA_STOP = {"する", "為る", "いる", "居る", "ある", "有る", "なる", "成る", "れる", "られる", "こと", "事", "もの", "物",
-            "よう", "様", "ため", "為", "これ", "それ", "その", "此れ", "其れ", "さん", "氏"}
-_EN_STOP = {
-    "a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "at", "by", "for", "with", "from", "as",
-    "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "has", "have", "had", "it",
-    "its", "this", "that", "these", "those", "he", "she", "they", "we", "i", "you", "his", "her", "their",
-    "our", "my", "your", "them", "him", "what", "which", "who", "whom", "how", "when", "where", "why", "not",
-    "no", "so", "than", "then", "there", "about", "into", "will", "would", "can", "could", "should", "may",
-    "might", "did", "s",
-}
-_EN_WORD = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Za-z\u00c0-\u024f0-9]+(?:[.,][0-9]+)*(?:['’][A-Za-z]+)?")
+_EN_WORD = re.compile(en.WORD)
 _SUDACHI_MAX_CHARS = 4000  # Sudachi refuses very long inputs; longer runs are cut at 。 or anywhere
 
 
@@ -132,15 +119,15 @@ def _ko(text: str, keys: list[tuple[str, str]] | None = None) -> list[str]:
     out = []
     for tok in kiwi().tokenize(text):
         tag = tok.tag.split("-")[0]
-        if tag in _KO_TAGS:
+        if tag in ko.CONTENT_TAGS:
             out.append(tok.form.lower())
-            if tag == "NNP" and keys is not None:
+            if tag == ko.PROPER_NOUN_TAG and keys is not None:
                 keys += [(out[-1], k) for part in tok.form.split() for k in hangul_keys(part)]
-            if tag in ("NNP", "NNG") and keys is not None and len(tok.form) >= 2:
+            if tag in ko.NOUN_TAGS and keys is not None and len(tok.form) >= 2:
                 keys += [(out[-1], k) for k in loan_keys(hangul_to_romaji(tok.form))]
-        elif tag in _KO_PREDICATES:
-            lemma = tok.lemma or tok.form + "다"
-            if lemma not in _KO_STOP:
+        elif tag in ko.PREDICATE_TAGS:
+            lemma = tok.lemma or tok.form + ko.DICTIONARY_ENDING
+            if lemma not in ko.STOPWORDS:
                 out.append(lemma)
     return out
 
@@ -149,25 +136,25 @@ def _ja(text: str, keys: list[tuple[str, str]] | None = None) -> list[str]:
     from sudachipy import SplitMode
 
     out = []
-    tok = _sudachi()
+    tok = sudachi()
     for piece in _pieces(text, _SUDACHI_MAX_CHARS):
         for m in tok.tokenize(piece, SplitMode.C):
             pos = m.part_of_speech()
-            if pos[0] not in _JA_POS or pos[1] == "非自立可能":
+            if pos[0] not in ja.CONTENT_POS or pos[1] == ja.DEPENDENT_POS:
                 continue
-            form = m.normalized_form() if pos[0] == "名詞" else m.dictionary_form()
-            if form in _JA_STOP or not form.strip():
+            form = m.normalized_form() if pos[0] == ja.NOUN_POS else m.dictionary_form()
+            if form in ja.STOPWORDS or not form.strip():
                 continue
             out.append(form.lower())
             word = out[-1]
             parts = m.split(SplitMode.A)
             if len(parts) > 1:
                 for p in parts:
-                    if p.part_of_speech()[0] in _JA_POS and p.normalized_form() not in _JA_STOP:
+                    if p.part_of_speech()[0] in ja.CONTENT_POS and p.normalized_form() not in ja.STOPWORDS:
                         out.append(p.normalized_form().lower())
-            if keys is not None and pos[0] == "名詞":
+            if keys is not None and pos[0] == ja.NOUN_POS:
                 for p in parts if len(parts) > 1 else [m]:
-                    if p.part_of_speech()[1] == "固有名詞" or _KATAKANA_WORD.match(p.surface()):
+                    if p.part_of_speech()[1] == ja.PROPER_NOUN_POS or _KATAKANA_WORD.match(p.surface()):
                         part_keys = kana_keys(p.reading_form())
                         if _KATAKANA_WORD.match(p.surface()):
                             part_keys += loan_keys(kana_to_romaji(p.reading_form()))
@@ -184,7 +171,7 @@ def _en(text: str, keys: list[tuple[str, str]] | None = None) -> list[str]:
         if w.endswith("'s"):
             w = w[:-2]
         w = w.replace(".", "") if re.fullmatch(r"(?:[a-z]\.){2,}", w) else w
-        if w and w not in _EN_STOP:
+        if w and w not in en.STOPWORDS:
             out.append(w)
             if keys is not None:
                 keys += [(w, k) for k in english_loan_keys(w)]
@@ -205,7 +192,7 @@ _WORDLIKE = re.compile(r"\w")
 _KATAKANA_WORD = re.compile(r"^[\u30a1-\u30fa\u30fc]{2,}$")
 
 
-def _analyse(text: str, lang: str | None, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def analyse(text: str, lang: str | None, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """(run language, token) pairs of ``text``; phonetic keys of proper nouns go to ``keys`` as (token, key)."""
     text = unicodedata.normalize("NFKC", text)
     out: list[tuple[str, str]] = []
@@ -217,18 +204,18 @@ def _analyse(text: str, lang: str | None, keys: list[tuple[str, str]]) -> list[t
 
 def tokenize(text: str, lang: str | None = None) -> list[str]:
     """Keyword tokens of ``text`` (NFKC, lowercased Latin); ``lang`` only decides how Han characters read."""
-    return [t for _, t in _analyse(text, lang, [])]
+    return [t for _, t in analyse(text, lang, [])]
 
 
 def index_tokens(text: str, lang: str | None = None) -> list[str]:
     """What the keyword index stores for a sentence: its tokens, the Sino-Korean readings of its kanji
     words, then the phonetic keys of its Korean and Japanese proper nouns (``~isipa`` last)."""
     keys: list[tuple[str, str]] = []
-    tokens = [t for _, t in _analyse(text, lang, keys)]
+    tokens = [t for _, t in analyse(text, lang, keys)]
     return with_hangul_readings(tokens) + list(dict.fromkeys(k for _, k in keys))
 
 
-_KANJI_WORD = re.compile(r"^[\u4e00-\u9fff\u3005]{2,}$")
+KANJI_WORD = re.compile(r"^[\u4e00-\u9fff\u3005]{2,}$")
 
 
 def with_hangul_readings(tokens: list[str]) -> list[str]:
@@ -238,11 +225,12 @@ def with_hangul_readings(tokens: list[str]) -> list[str]:
     reading lets a Korean question match Japanese text and the reverse (measured: README, Retrieval).
     Applied to both the indexed tokens and the query's.
     """
-    extra = [_reading(t) for t in tokens if _KANJI_WORD.match(t)]
+    extra = [kanji_reading(t) for t in tokens if KANJI_WORD.match(t)]
     return tokens + [r for r in extra if r]
 
 
-def _reading(word: str) -> str:
+def kanji_reading(word: str) -> str:
+    """The Sino-Korean reading of a kanji word (all Hangul), or "" when some character has none."""
     from index.readings import hangul_reading
 
     reading = hangul_reading(word)
@@ -255,51 +243,23 @@ def _reading(word: str) -> str:
 # consonants (``~~trmp`` for Trump, トランプ, 트럼프), which survives the vowels Japanese and Korean
 # insert into foreign names.
 
-_KANA_ROMAJI = {
-    **dict(zip("アイウエオ", ["a", "i", "u", "e", "o"])),
-    **dict(zip("カキクケコ", ["ka", "ki", "ku", "ke", "ko"])),
-    **dict(zip("ガギグゲゴ", ["ga", "gi", "gu", "ge", "go"])),
-    **dict(zip("サシスセソ", ["sa", "shi", "su", "se", "so"])),
-    **dict(zip("ザジズゼゾ", ["za", "ji", "zu", "ze", "zo"])),
-    **dict(zip("タチツテト", ["ta", "chi", "tsu", "te", "to"])),
-    **dict(zip("ダヂヅデド", ["da", "ji", "zu", "de", "do"])),
-    **dict(zip("ナニヌネノ", ["na", "ni", "nu", "ne", "no"])),
-    **dict(zip("ハヒフヘホ", ["ha", "hi", "fu", "he", "ho"])),
-    **dict(zip("バビブベボ", ["ba", "bi", "bu", "be", "bo"])),
-    **dict(zip("パピプペポ", ["pa", "pi", "pu", "pe", "po"])),
-    **dict(zip("マミムメモ", ["ma", "mi", "mu", "me", "mo"])),
-    **dict(zip("ヤユヨ", ["ya", "yu", "yo"])),
-    **dict(zip("ラリルレロ", ["ra", "ri", "ru", "re", "ro"])),
-    **dict(zip("ワヰヱヲン", ["wa", "i", "e", "o", "n"])),
-    "ヴ": "vu",
-}
-_SMALL_Y = {"ャ": "a", "ュ": "u", "ョ": "o"}
-_SMALL_V = {"ァ": "a", "ィ": "i", "ゥ": "u", "ェ": "e", "ォ": "o"}
-
-
 def kana_to_romaji(kana: str) -> str:
     """Hepburn-like romaji of hiragana or katakana; long marks and small っ/ッ are dropped (the key ignores them)."""
     out: list[str] = []
     for ch in kana:
         if "\u3041" <= ch <= "\u3096":
             ch = chr(ord(ch) + 0x60)  # hiragana → katakana
-        if ch in _KANA_ROMAJI:
-            out.append(_KANA_ROMAJI[ch])
-        elif ch in _SMALL_Y and out and out[-1].endswith("i"):
+        if ch in ja.KANA_ROMAJI:
+            out.append(ja.KANA_ROMAJI[ch])
+        elif ch in ja.SMALL_Y and out and out[-1].endswith("i"):
             stem = out[-1][:-1]
-            out[-1] = stem + ("" if stem in ("sh", "ch", "j") else "y") + _SMALL_Y[ch]
-        elif ch in _SMALL_V and out:
+            out[-1] = stem + ("" if stem in ("sh", "ch", "j") else "y") + ja.SMALL_Y[ch]
+        elif ch in ja.SMALL_V and out:
             prev = out[-1]
-            out[-1] = ("w" if prev == "u" else prev.rstrip("aiueo")) + _SMALL_V[ch]
-        elif ch in "ャュョ":
-            out.append("y" + _SMALL_Y[ch])
+            out[-1] = ("w" if prev == "u" else prev.rstrip("aiueo")) + ja.SMALL_V[ch]
+        elif ch in ja.SMALL_Y:
+            out.append("y" + ja.SMALL_Y[ch])
     return "".join(out)
-
-
-_INITIAL = ["k", "k", "n", "t", "t", "r", "m", "p", "p", "s", "s", "", "j", "j", "ch", "k", "t", "p", "h"]
-_MEDIAL = ["a", "e", "ya", "ye", "o", "e", "yo", "ye", "o", "wa", "we", "we", "yo", "u", "wo", "we", "wi", "yu", "u", "i", "i"]
-_FINAL = ["", "k", "k", "k", "n", "n", "n", "t", "r", "k", "m", "r", "r", "r", "p", "r", "m", "p", "p", "", "", "n", "t", "t",
-          "k", "t", "p", ""]
 
 
 def hangul_to_romaji(text: str) -> str:
@@ -312,7 +272,7 @@ def hangul_to_romaji(text: str) -> str:
     for ch in text:
         code = ord(ch) - 0xAC00
         if 0 <= code < 11172:
-            out.append(_INITIAL[code // 588] + _MEDIAL[(code % 588) // 28] + _FINAL[code % 28])
+            out.append(ko.ROMAJI_INITIAL[code // 588] + ko.ROMAJI_MEDIAL[(code % 588) // 28] + ko.ROMAJI_FINAL[code % 28])
     return "".join(out)
 
 
@@ -367,10 +327,8 @@ def _consonants(normalised: str) -> str:
     return re.sub(r"(.)\1+", r"\1", re.sub(r"[aeiouy]", "", normalised))
 
 
-_EN_SUFFIX = re.compile(r"(ing|ed|es|s)$")
-
-
-_SILENT_R = re.compile(r"(?<=[aeiou])r(?=[^aeiouy]|$)")
+_EN_SUFFIX = re.compile(en.LOAN_SUFFIX)
+_SILENT_R = re.compile(en.SILENT_R)
 
 
 def english_loan_keys(word: str) -> list[str]:

@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index.tokenizing import _KANJI_WORD, _reading  # noqa: E402  (the readings the bot itself would make)
+from index.tokenizing import KANJI_WORD, kanji_reading  # noqa: E402  (the readings the bot itself would make)
 OUT = ROOT / "index" / "data" / "lexicon.tsv.gz"
 
 _STRONG_TAGS = {"news1", "ichi1", "spec1", "gai1", "spec2", "news2", "ichi2"}
@@ -123,7 +123,7 @@ def build(db_path: Path) -> dict[str, tuple[list[str], list[str]]]:
 
 def _with_reading(word: str) -> str:
     """``関税=관세``: the Sino-Korean reading the bot would compute, stored so English questions need no Hanja table."""
-    reading = _reading(word) if _KANJI_WORD.match(word) else ""
+    reading = kanji_reading(word) if KANJI_WORD.match(word) else ""
     return f"{word}={reading}" if reading else word
 
 

@@ -198,6 +198,81 @@ def test_bot_ask_does_not_load_evaluation():
     assert run.stdout.strip() == "[]"
 
 
+# ---------------------------------------------------------------- private names stay in their module
+
+#: Known uses of another module's private name, each to be removed by the module's owner (not new ones).
+PRIVATE_USES_LEFT = {
+    "index.replicas uses index.catalog.Catalog._load_dir",  # Catalog's life cycle: issue 21 item 1 (the storing owner)
+}
+
+
+def _private(attr: str) -> bool:
+    return attr.startswith("_") and not (attr.startswith("__") and attr.endswith("__"))
+
+
+def _dotted(node: ast.AST) -> str | None:
+    """``a.b.c`` of a chain of attributes on a name, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return ".".join([node.id, *reversed(parts)]) if isinstance(node, ast.Name) else None
+
+
+def private_uses(root: Path = ROOT) -> list[str]:
+    """Every private name (``_name``) a runtime module takes from another module of the packages: ``from X import
+    _name``, and ``X._name`` on a module or a name it imported (``tokenizing._sudachi``, ``Catalog._load_dir``).
+    Language rules and helpers that other modules need are public names (index/lang holds the data)."""
+    mods = modules(root)
+    out = []
+    for name, path in sorted(mods.items()):
+        if _floor(name) not in RUNTIME:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        bound: dict[str, str] = {}  # a name in this module → the dotted thing it was imported as
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    pkg = _package_of(name, path).split(".")
+                    base = ".".join(pkg[: len(pkg) - (node.level - 1)] + ([base] if base else []))
+                for a in node.names:
+                    bound[a.asname or a.name] = f"{base}.{a.name}"
+                    if _private(a.name) and _floor(base) in PACKAGES and base != name:
+                        out.append(f"{name} imports {base}.{a.name}")
+            elif isinstance(node, ast.Import):
+                for a in node.names:
+                    bound[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and _private(node.attr):
+                target = _dotted(node.value)
+                head, _, rest = (target or "").partition(".")
+                if head in bound:
+                    full = bound[head] + (f".{rest}" if rest else "")
+                    if _floor(full) in PACKAGES and full != name and not full.startswith(name + "."):
+                        out.append(f"{name} uses {full}.{node.attr}")
+    return sorted(set(out))
+
+
+def test_no_module_takes_another_modules_private_names():
+    """Issue 21: what one module needs of another is that module's public interface."""
+    assert sorted(set(private_uses()) - PRIVATE_USES_LEFT) == []
+
+
+def test_the_private_name_check_fails_on_planted_uses(tmp_path):
+    root = _copy(tmp_path)
+    (root / "bot" / "questions.py").write_text(
+        (root / "bot" / "questions.py").read_text(encoding="utf-8")
+        + "\n\ndef planted():\n    from index.tokenizing import _local\n    return _local\n", encoding="utf-8")
+    (root / "index" / "bridging.py").write_text(
+        (root / "index" / "bridging.py").read_text(encoding="utf-8")
+        + "\nimport index.tokenizing as tok\nfrom index import readings\nPLANTED = (tok._lock, readings._table)\n",
+        encoding="utf-8")
+    found = set(private_uses(root)) - PRIVATE_USES_LEFT
+    assert found == {"bot.questions imports index.tokenizing._local", "index.bridging uses index.tokenizing._lock",
+                     "index.bridging uses index.readings._table"}
+
+
 # ---------------------------------------------------------------- sizes (a report for now)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.web.answers import attr, plural
 from bot.web.strings import strings
+from index.lang import rules
 from index.languages import majority_language
 from index.types import AnswerResult, Citation
 
@@ -44,7 +45,7 @@ def passage_html(catalog, citations: list[Citation]) -> str:
     missing = [c for c in citations if c.n not in marked]
     for c in reversed(missing):
         parts.insert(0, f"<mark>{html.escape(c.text or c.quote)}</mark>{nums([c])}")
-    return ("" if passage.lang == "ja" else " ").join(parts)
+    return rules(passage.lang).sentence_separator.join(parts)
 
 
 def _card(catalog, citations: list[Citation], turn: int, kind: str = "src", ui: str = "en") -> str:
@@ -160,7 +161,7 @@ def document_html(catalog, source: str, turns: list[dict], ui: str = "en") -> st
             parts.append(t)
     lang = _main_lang(record)
     head = html.escape(plural(s, "doc_head", len(cited), name=source))
-    sep = "" if lang == "ja" else " "
+    sep = rules(lang).sentence_separator
     return f'<article class="card doc-view"><header><span class="file">{head}</span></header><p class="passage" lang="{lang}">{sep.join(parts)}</p></article>'
 
 
