@@ -8,7 +8,7 @@ import pytest
 from index import lang
 from index.lang import en, ja, joined, ko, rules, union
 
-#: What every language module must define (index/lang/__init__.py reads them); docs/notes-lang.md, "How to add a language".
+#: What every language module must define (index/lang/__init__.py reads them); docs/languages.md, "How to add a language".
 REQUIRED = ("LANGUAGE_NAMES", "SENTENCE_SEPARATOR", "ANSWER_TYPES", "QUESTION_WORDS", "ANAPHORA", "HEADER_LABELS", "GREETINGS",
             "SIGN_OFFS", "CONTACT_LABELS", "ASKS_CONTACT", "ASKS_TITLE")
 

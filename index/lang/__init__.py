@@ -4,7 +4,7 @@ Pipeline code does not hold its own Korean, Japanese or English word lists; it a
 fields of :class:`LanguageRules`, or, for a table only one language has (the romaji of kana, the irregular
 English verbs), imports that language's module. Tables that hold every language's forms at once (dates,
 amounts, units) live in :mod:`index.lang.common`. Adding a language is one module holding the same names as
-``en.py`` and one entry in ``_MODULES`` (see docs/notes-lang.md).
+``en.py`` and one entry in ``_MODULES`` (see docs/languages.md).
 """
 from __future__ import annotations
 
