@@ -99,7 +99,7 @@ class AnswerWeights:
     #   − 2 if it asks for a number/date/article (of the unit it names) that no retrieved statement carries.
     # Fitted on faq-dev: 0.25 is the highest threshold that refuses no answerable dev question; it
     # refuses off-topic questions in all three languages (docs/design.md, 'Answers and refusals').
-    # Re-checked on both dev sets (issue 19, item 6; docs/notes-refuse.md): faq-dev 7/18 unanswerables refused,
+    # Re-checked on both dev sets (issue 19, item 6; docs/refusal.md): faq-dev 7/18 unanswerables refused,
     # 0/78 answerable; everyday 7/99, 12/264. 3% false refusals over both sets needs 0.20, where the seeds'
     # off-topic 美味しいパンの焼き方 (0.23) is answered; no term fitted on both sets (margins, document scores,
     # cross-language offset) refuses more than 1-2 more unanswerables at the same false refusals, so none was added.
