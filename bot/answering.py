@@ -85,11 +85,11 @@ class ExtractiveAnswerer:
             own = np.array([fused[cat.unit_index[u.unit_id]] for _, u in rows], dtype=np.float32)
         out = []
         for j, (n, u) in enumerate(rows):
-            kind = sentence_kind(u.text)
+            kind = sentence_kind(u.text, cfg.shapes)
             if kind == "statement" and views.minority(u.unit_id):
                 kind = "caption"
             if cfg.kind_penalty.get("title", 0.0) > 0:
-                kind = frame_kind(u.text, views.first_unit(u.unit_id), focus or question) or kind
+                kind = frame_kind(u.text, views.first_unit(u.unit_id), focus or question, cfg.shapes) or kind
             row = cat.unit_index.get(u.unit_id)
             covered = _covered(views, terms, row)
             coverage = sum(terms[t] for t in covered)
@@ -145,7 +145,8 @@ class ExtractiveAnswerer:
         from bot.questions import answer_type, asked_unit
 
         cat = self.index.catalog
-        top = [c for c in ranked if c.kind in ("statement", "table")][:3] or ranked[:3]  # "こんにちは!" is near any question
+        n = self.config.evidence_sentences
+        top = [c for c in ranked if c.kind in ("statement", "table")][:n] or ranked[:n]  # "こんにちは!" is near any question
         best_dense = max((c.unit.dense for c in top), default=0.0)
         coverage = max((c.coverage for c in top), default=0.0)
         sparse = 0.0

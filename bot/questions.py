@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from index.cleaning import BULLET, MARKDOWN_HEADING, is_row_text, row_values, strip_bullet
 from index.lang import common, en, ja, joined, ko, rules, union
+from index.settings import UnitShapes
 
 ANSWER_TYPES = ("date", "number", "person", "place", "article")
 
@@ -247,7 +248,7 @@ def question_names(question: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def sentence_kind(text: str) -> str:
+def sentence_kind(text: str, shapes: UnitShapes = UnitShapes()) -> str:
     """'question', 'heading', 'table' (a row), 'bullet' (a list item naming a topic), 'link' or 'statement'."""
     stripped = unicodedata.normalize("NFKC", text).strip()
     if _QUESTION_END.search(stripped):
@@ -256,7 +257,7 @@ def sentence_kind(text: str) -> str:
         return "heading"
     if stripped.count("|") >= 2 or is_row_text(stripped):  # a raw row, or one qualified by its header
         return "table"
-    if _URL.search(stripped) and len(_URL.sub("", stripped)) < 60:
+    if _URL.search(stripped) and len(_URL.sub("", stripped)) < shapes.link_text_chars:
         return "link"
     bullet = bool(BULLET.match(stripped))
     body = strip_bullet(stripped)
@@ -264,16 +265,16 @@ def sentence_kind(text: str) -> str:
     latin = len(re.findall(r"[A-Za-z]", body)) > len(body) / 2
     if latin:
         words = len(body.split())
-        if not _SENTENCE_END.search(body) and words < 12:
+        if not _SENTENCE_END.search(body) and words < shapes.heading_words:
             return "heading"
-        if bullet and words < 6:
+        if bullet and words < shapes.bullet_words:
             return "bullet"
         return "statement"
     if bullet and not predicate:
         return "bullet"
-    if not predicate and re.search(r"[!！]\s*$", body) and len(body) < 16:
+    if not predicate and re.search(r"[!！]\s*$", body) and len(body) < shapes.exclamation_chars:
         return "heading"  # an exclamation ("こんにちは!", "大変!") states nothing
-    if not _SENTENCE_END.search(body) and not predicate and len(body) < 60:
+    if not _SENTENCE_END.search(body) and not predicate and len(body) < shapes.heading_chars:
         return "heading"
     return "statement"
 
@@ -305,18 +306,18 @@ _ASKS_CONTACT = re.compile(joined("ASKS_CONTACT"), re.IGNORECASE)
 _ASKS_TITLE = re.compile(joined("ASKS_TITLE"), re.IGNORECASE)
 
 
-def frame_kind(text: str, first: bool, question: str) -> str | None:
+def frame_kind(text: str, first: bool, question: str, shapes: UnitShapes = UnitShapes()) -> str | None:
     """'title' (a document's first line that is no sentence, or an e-mail header line), 'greeting' (a greeting or
     a sign-off) or 'contact' (a line giving an address, e-mail or phone number), when the question does not ask
     for it; None for a unit that may answer."""
     stripped = unicodedata.normalize("NFKC", text).strip()
     q = unicodedata.normalize("NFKC", question)
-    if _HEADER_LINE.match(stripped) or (first and sentence_kind(stripped) in ("heading", "statement") and len(stripped) < 120
+    if _HEADER_LINE.match(stripped) or (first and sentence_kind(stripped, shapes) in ("heading", "statement") and len(stripped) < shapes.title_chars
                                          and not (any(p.search(stripped) for p in _PREDICATE_END)
                                                   or re.search(r"[.!。！]\s*$", stripped))):
         return None if _ASKS_TITLE.search(q) else "title"
     if _GREETING.match(stripped) or _SIGN_OFF.match(stripped):
         return "greeting"
-    if _CONTACT_LINE.search(stripped) and len(stripped) < 200:
+    if _CONTACT_LINE.search(stripped) and len(stripped) < shapes.contact_chars:
         return None if _ASKS_CONTACT.search(q) else "contact"
     return None

@@ -73,6 +73,21 @@ class RetrievalWeights:
     document: float = 3.0
 
 
+@dataclass(frozen=True)
+class UnitShapes:
+    """The shapes that make a line a heading, a bullet, a link, a title or a contact line rather than a statement
+    (bot/questions.py ``sentence_kind``, ``frame_kind``): lengths in words or characters, read off the dev documents
+    (seeds, eval/everyday), not fitted; the penalties they lead to are ``AnswerWeights.kind_penalty``."""
+
+    heading_words: int = 12  # Latin text with no sentence end and fewer words: a heading ("Opening hours and fees")
+    bullet_words: int = 6  # a Latin list item of fewer words names a topic ("- Helmets")
+    heading_chars: int = 60  # Korean/Japanese text with no sentence end or predicate, shorter: a heading
+    exclamation_chars: int = 16  # "こんにちは!", "大変!": an exclamation this short states nothing
+    link_text_chars: int = 60  # a line with a URL and less text than this besides: a link
+    title_chars: int = 120  # a document's first line, shorter and with no sentence end: its title
+    contact_chars: int = 200  # a line with an address, e-mail or phone number, shorter: a contact line
+
+
 @dataclass
 class AnswerWeights:
     """Weights of the extractive answerer (bot/answering.py), fitted on faq-dev (docs/design.md, 'Answers and refusals').
@@ -93,6 +108,7 @@ class AnswerWeights:
     second_margin: float = 0.6  # a second sentence must score within this of the first ...
     second_gain: float = 0.25  # ... and cover this much more of the question (or carry the asked type the first lacks)
     max_chars: int = 600
+    shapes: UnitShapes = field(default_factory=UnitShapes)  # what a heading, bullet, title or contact line looks like
     # Refusal, from evidence that transfers across corpora (shares and similarities, not raw sums):
     #   4 × (best cosine − 0.80) + covered share of the question + sparse overlap / the question's own
     #   − 2 if the question names someone or somewhere no document mentions
@@ -104,6 +120,7 @@ class AnswerWeights:
     # off-topic 美味しいパンの焼き方 (0.23) is answered; no term fitted on both sets (margins, document scores,
     # cross-language offset) refuses more than 1-2 more unanswerables at the same false refusals, so none was added.
     refuse_below: float = 0.25
+    evidence_sentences: int = 3  # the best statements (or table rows) the evidence is read from
     evidence_dense: float = 4.0
     dense_floor: float = 0.80
     evidence_coverage: float = 1.0

@@ -156,6 +156,16 @@ def test_sentence_kinds_in_each_language(text, kind):
     assert sentence_kind(text) == kind
 
 
+def test_what_a_heading_looks_like_is_a_setting():
+    """The lengths that make a line a heading are named in the settings (AnswerWeights.shapes), not typed in code."""
+    from index.settings import AnswerWeights, UnitShapes
+
+    assert AnswerWeights().shapes == UnitShapes()
+    assert sentence_kind("Opening hours and fees") == "heading"
+    assert sentence_kind("Opening hours and fees", UnitShapes(heading_words=3)) == "statement"
+    assert sentence_kind("防衛力強化と連携強化の表明", UnitShapes(heading_chars=5)) == "statement"
+
+
 def test_near_duplicates_one_comma_apart_are_one_sentence():
     a = "日本政府は、アメリカ大統領選でトランプ前大統領の当選が確実となったことを受け、石破茂首相がトランプ氏との関係構築を急いでいます。"
     assert near_duplicate(a, a.replace("日本政府は、", "日本政府は"))
