@@ -126,7 +126,7 @@ class ExtractiveAnswerer:
         for c in ranked[1:]:
             if c.score < first.score - cfg.second_margin:
                 break
-            if c.kind != "statement" or near_duplicate(c.unit.text, first.unit.text):
+            if c.kind != "statement" or near_duplicate(c.unit.text, first.unit.text, cfg.duplicate_overlap, cfg.duplicate_containment):
                 continue
             adds_type = asked and c.typed and not first.typed
             gain = sum(terms.get(h, 0.0) for h in c.covered - first.covered)

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from index.cleaning import BULLET, MARKDOWN_HEADING, is_row_text, row_values, strip_bullet
 from index.lang import common, en, ja, joined, ko, rules, union
-from index.settings import UnitShapes
+from index.settings import AnswerWeights, UnitShapes
 
 ANSWER_TYPES = ("date", "number", "person", "place", "article")
 
@@ -279,7 +279,8 @@ def sentence_kind(text: str, shapes: UnitShapes = UnitShapes()) -> str:
     return "statement"
 
 
-def near_duplicate(a: str, b: str, threshold: float = 0.7) -> bool:
+def near_duplicate(a: str, b: str, threshold: float = AnswerWeights.duplicate_overlap,
+                   containment: float = AnswerWeights.duplicate_containment) -> bool:
     """Same sentence give or take punctuation, spacing or a few words (character-trigram Jaccard)."""
     def grams(s: str) -> set[str]:
         s = re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", s).lower())
@@ -289,7 +290,7 @@ def near_duplicate(a: str, b: str, threshold: float = 0.7) -> bool:
     if not ga or not gb:
         return False
     inter = len(ga & gb)
-    return inter / len(ga | gb) >= threshold or inter / min(len(ga), len(gb)) >= 0.9
+    return inter / len(ga | gb) >= threshold or inter / min(len(ga), len(gb)) >= containment
 
 
 # ---------------------------------------------------------------- units that are not answers

@@ -107,6 +107,8 @@ class AnswerWeights:
     minority_penalty: float = 0.5  # a sentence in a language its document otherwise doesn't use: a headline, caption, reference
     second_margin: float = 0.6  # a second sentence must score within this of the first ...
     second_gain: float = 0.25  # ... and cover this much more of the question (or carry the asked type the first lacks)
+    duplicate_overlap: float = 0.7  # ... and not repeat the first: character-trigram Jaccard at or above this ...
+    duplicate_containment: float = 0.9  # ... or this share of the shorter one's trigrams in the other
     max_chars: int = 600
     shapes: UnitShapes = field(default_factory=UnitShapes)  # what a heading, bullet, title or contact line looks like
     # Refusal, from evidence that transfers across corpora (shares and similarities, not raw sums):
