@@ -242,7 +242,7 @@ class Catalog:
             if name is None:
                 return None
             try:
-                return cls._load_dir(index_dir, name)
+                return cls.load_version(index_dir, name)
             except FileNotFoundError as exc:
                 vanished = exc
                 if read_current(index_dir) == name:
@@ -250,7 +250,8 @@ class Catalog:
         raise damaged(index_dir, f"a catalog file is missing: {Path(vanished.filename or '?').name}")
 
     @classmethod
-    def _load_dir(cls, index_dir: Path, name: str) -> "Catalog":
+    def load_version(cls, index_dir: Path, name: str) -> "Catalog":
+        """One catalog version by its folder name: a replica loads the version the server points to."""
         directory = index_dir / name
         try:
             manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))

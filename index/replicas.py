@@ -159,13 +159,13 @@ def sync_from_server(index_dir: Path, chroma_url: str, prefix: str, client=None)
         cat = None
         if directory.is_dir():
             try:
-                cat = Catalog._load_dir(index_dir, ptr.version)
+                cat = Catalog.load_version(index_dir, ptr.version)
             except (BotError, FileNotFoundError):
                 shutil.rmtree(directory, ignore_errors=True)
         if cat is None:
             download_catalog(client, ptr, directory, chroma_url, prefix)
             try:
-                cat = Catalog._load_dir(index_dir, ptr.version)
+                cat = Catalog.load_version(index_dir, ptr.version)
             except (BotError, FileNotFoundError) as exc:
                 raise server_damaged(chroma_url, prefix, str(exc)) from None
         if read_current(index_dir) != ptr.version:

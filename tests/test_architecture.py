@@ -200,11 +200,6 @@ def test_bot_ask_does_not_load_evaluation():
 
 # ---------------------------------------------------------------- private names stay in their module
 
-#: Known uses of another module's private name, each to be removed by the module's owner (not new ones).
-PRIVATE_USES_LEFT = {
-    "index.replicas uses index.catalog.Catalog._load_dir",  # Catalog's life cycle: issue 21 item 1 (the storing owner)
-}
-
 
 def _private(attr: str) -> bool:
     return attr.startswith("_") and not (attr.startswith("__") and attr.endswith("__"))
@@ -256,7 +251,7 @@ def private_uses(root: Path = ROOT) -> list[str]:
 
 def test_no_module_takes_another_modules_private_names():
     """Issue 21: what one module needs of another is that module's public interface."""
-    assert sorted(set(private_uses()) - PRIVATE_USES_LEFT) == []
+    assert sorted(private_uses()) == []
 
 
 def test_the_private_name_check_fails_on_planted_uses(tmp_path):
@@ -268,7 +263,7 @@ def test_the_private_name_check_fails_on_planted_uses(tmp_path):
         (root / "index" / "bridging.py").read_text(encoding="utf-8")
         + "\nimport index.tokenizing as tok\nfrom index import readings\nPLANTED = (tok._lock, readings._table)\n",
         encoding="utf-8")
-    found = set(private_uses(root)) - PRIVATE_USES_LEFT
+    found = set(private_uses(root))
     assert found == {"bot.questions imports index.tokenizing._local", "index.bridging uses index.tokenizing._lock",
                      "index.bridging uses index.readings._table"}
 
