@@ -61,9 +61,10 @@ class Store:
         """Copy the vectors of unchanged files from the previous collection, unchanged."""
         copy_vectors(source, self.vectors._collection, ids, self.progress)
 
-    def add(self, records: list) -> None:
-        """Embed the units of new and changed files into this run's collection."""
-        add_units(self.vectors, records, self.progress)
+    def add(self, records: list, vectors) -> None:
+        """Write the units of new and changed files into this run's collection; ``vectors(record)`` gives their
+        dense vectors (``index.encoding``)."""
+        add_units(self.vectors._collection, records, vectors, self.progress)
 
     def commit(self, catalog: Catalog) -> None:
         """Write the catalog, publish it where readers look, and switch to it: the run's last step."""
