@@ -3,8 +3,9 @@
 Every run that changes the index writes a fresh collection (copy-on-write): ``begin`` makes it, ``keep``
 copies the vectors of unchanged files from the previous one (a file left out is thereby removed), ``add``
 writes the new ones (encoded by ``index.encoding`` while the files were read), and ``commit`` writes the
-catalog that names the collection and switches readers to both at once. A collection a catalog points at never changes, so a run killed at any moment leaves readers
-exactly the previous index, and the next run's ``collect`` removes what it left. ``LocalStore`` keeps an
+catalog that names the collection and switches readers to both at once. A collection a catalog points at
+never changes, so a run killed at any moment leaves readers exactly the previous index, and the next run's
+``collect`` removes what it left. ``LocalStore`` keeps an
 index in an embedded Chroma directory, ``ServerStore`` on a Chroma server; ``index.storing`` picks one.
 """
 from __future__ import annotations
