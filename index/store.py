@@ -5,8 +5,8 @@ copies the vectors of unchanged files from the previous one (a file left out is 
 writes the new ones (encoded by ``index.encoding`` while the files were read), and ``commit`` writes the
 catalog that names the collection and switches readers to both at once. A collection a catalog points at
 never changes, so a run killed at any moment leaves readers exactly the previous index, and the next run's
-``collect`` removes what it left. ``LocalStore`` keeps an
-index in an embedded Chroma directory, ``ServerStore`` on a Chroma server; ``index.storing`` picks one.
+``collect`` removes what it left. ``LocalStore`` keeps an index in an embedded Chroma directory,
+``ServerStore`` on a Chroma server; ``index.storing`` picks one.
 """
 from __future__ import annotations
 
