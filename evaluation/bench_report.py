@@ -114,7 +114,8 @@ def render_readme(results: dict[str, Any]) -> str:
         "- Scale N× = N copies of the seed documents. Copy 0 is the original; the others shuffle the sentences "
         "within each paragraph and shift every number, so every file has a new content hash and is embedded.",
         "- Each scale runs two fresh processes: one builds the index from scratch (`build s` excludes the model load, which is timed apart; "
-        "`embed sent/s` is dense embedding plus the Chroma insert, `sparse sent/s` the sparse term vectors), "
+        "`build sent/s` is sentences per second of the whole build, whose reading, dense and sparse encoding and Chroma "
+        "writes overlap), "
         "one opens it and answers warm queries (warm-up queries in English, Korean and Japanese first, untimed). `peak MB` is each process's maximum RSS "
         "(`getrusage`), model included.",
         f"- Latency over {results['queries']} questions from eval/faq.jsonl: `retrieval` is `Index.search` "
