@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlparse
 
+import numpy as np
+
 from index.disk import no_space_to_open, out_of_space
 from index.errors import BotError
 from index.settings import redact_url
@@ -134,21 +136,28 @@ def beating(progress: Progress | None, beat: Callable[[], None]) -> Progress:
     return step
 
 
-def add_units(store, fresh: list, progress: Progress | None, batch: int = 64) -> None:
-    """Add new units to the run's own collection in batches."""
-    items = [(cid, u, rec) for rec in fresh for cid, u in zip(rec.chroma_ids, rec.units)]
+def add_units(collection, fresh: list, vectors: Callable[[Any], Any], progress: Progress | None, batch: int = 64) -> None:
+    """Add new units, with their dense vectors ``vectors(record)``, to the run's own collection in batches."""
+    items = [(cid, u, rec, i) for rec in fresh for i, (cid, u) in enumerate(zip(rec.chroma_ids, rec.units))]
     if progress and items:
         progress("embed", 0, len(items))
+    held: dict[str, Any] = {}  # the vectors of the records this batch and the next reach
     for i in range(0, len(items), batch):
         chunk = items[i : i + batch]
-        store.add_texts(
-            texts=[u.text for _, u, _ in chunk],
+        for _, _, rec, _ in chunk:
+            if rec.source not in held:
+                held[rec.source] = vectors(rec)
+        collection.upsert(
+            ids=[cid for cid, _, _, _ in chunk],
+            embeddings=np.stack([held[rec.source][n] for _, _, rec, n in chunk]),
             metadatas=[
                 {"unit_id": u.id, "source": u.source, "passage_id": u.passage_id, "start": u.start, "end": u.end, "lang": u.lang, "sha256": rec.sha256}
-                for _, u, rec in chunk
+                for _, u, rec, _ in chunk
             ],
-            ids=[cid for cid, _, _ in chunk],
+            documents=[u.text for _, u, _, _ in chunk],
         )
+        for gone in [s for s in held if s != chunk[-1][2].source]:
+            del held[gone]
         if progress:
             progress("embed", i + len(chunk), len(items))
 

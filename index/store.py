@@ -2,10 +2,11 @@
 
 Every run that changes the index writes a fresh collection (copy-on-write): ``begin`` makes it, ``keep``
 copies the vectors of unchanged files from the previous one (a file left out is thereby removed), ``add``
-embeds new ones, and ``commit`` writes the catalog that names the collection and switches readers to both
-at once. A collection a catalog points at never changes, so a run killed at any moment leaves readers
-exactly the previous index, and the next run's ``collect`` removes what it left. ``LocalStore`` keeps an
-index in an embedded Chroma directory, ``ServerStore`` on a Chroma server; ``index.storing`` picks one.
+writes the new ones (encoded by ``index.encoding`` while the files were read), and ``commit`` writes the
+catalog that names the collection and switches readers to both at once. A collection a catalog points at
+never changes, so a run killed at any moment leaves readers exactly the previous index, and the next run's
+``collect`` removes what it left. ``LocalStore`` keeps an index in an embedded Chroma directory,
+``ServerStore`` on a Chroma server; ``index.storing`` picks one.
 """
 from __future__ import annotations
 
@@ -61,9 +62,10 @@ class Store:
         """Copy the vectors of unchanged files from the previous collection, unchanged."""
         copy_vectors(source, self.vectors._collection, ids, self.progress)
 
-    def add(self, records: list) -> None:
-        """Embed the units of new and changed files into this run's collection."""
-        add_units(self.vectors, records, self.progress)
+    def add(self, records: list, vectors) -> None:
+        """Write the units of new and changed files into this run's collection; ``vectors(record)`` gives their
+        dense vectors (``index.encoding``)."""
+        add_units(self.vectors._collection, records, vectors, self.progress)
 
     def commit(self, catalog: Catalog) -> None:
         """Write the catalog, publish it where readers look, and switch to it: the run's last step."""

@@ -1,7 +1,8 @@
 """Reading an index's vectors: its own Chroma collection, checked against its catalog, queried for nearest ids.
 
 Apart from the store (:mod:`index.storing`, :mod:`index.chroma`: catalogs, the Chroma client, writing) and without LangChain, whose import was
-0.6 s of a one-off ``bot ask``; the index build writes through langchain-chroma (``chroma.vector_store``).
+0.6 s of a one-off ``bot ask``; the index build creates its collection through langchain-chroma (``chroma.vector_store``) and writes
+its vectors with Chroma's own ``upsert`` (``chroma.add_units``).
 """
 from __future__ import annotations
 

