@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 # a candidate's answerer score is the sum of these parts times today's weights (index/settings.py)
 PARTS = ("dense_z_same", "dense_z_cross", "sparse_z", "keyword_same", "keyword_cross", "document",
-         "typed", "coverage", "kind_penalty", "caption", "rest")
+         "typed", "coverage", "kind_penalty", "caption", "other_lang", "rest")
 
 
 def baseline_weights() -> dict[str, float]:
@@ -41,7 +41,8 @@ def baseline_weights() -> dict[str, float]:
     r, a = RetrievalWeights(), AnswerWeights()
     return {"dense_z_same": 1.0, "dense_z_cross": r.cross_dense, "sparse_z": r.sparse, "keyword_same": r.keyword,
             "keyword_cross": r.keyword * r.cross_keyword, "document": r.document, "typed": a.type_bonus,
-            "coverage": a.coverage_weight, "kind_penalty": -1.0, "caption": -a.minority_penalty, "rest": 1.0}
+            "coverage": a.coverage_weight, "kind_penalty": -1.0, "caption": -a.minority_penalty,
+            "other_lang": a.other_language_bonus, "rest": 1.0}
 
 
 # ---------------------------------------------------------------- dump
@@ -109,7 +110,7 @@ def question_rows(name: str, index, answerer, item: dict, c: dict) -> list[dict]
                 "keyword_same": float(signals["keyword"][r]) * (1 - cross),
                 "keyword_cross": float(signals["keyword"][r]) * cross,
                 "document": float(signals["document"][r]), "typed": typed, "coverage": cand.coverage,
-                "kind_penalty": penalty, "caption": caption}
+                "kind_penalty": penalty, "caption": caption, "other_lang": float(unit.lang != c["lang"])}
         base = baseline_weights()
         part["rest"] = cand.score - sum(base[k] * v for k, v in part.items())  # follow-up focus; ~0 otherwise
         rows.append({"set": name, "qid": item["id"], "qlang": c["lang"], "doc": sorted(sources)[0] if sources else "",
@@ -180,7 +181,7 @@ def feature(row: dict, name: str) -> float:
         return float(row["kind"] == name[5:])
     if name == "passage_rank":
         return float(row["n"] - 1)
-    if name == "other_lang":  # any question, English ones too (``cross`` is for Korean and Japanese ones only)
+    if name == "other_lang" and name not in row:  # a dump made before the part was
         return float(row["lang"] != row["qlang"])
     if name == "log_chars":
         return float(np.log1p(row["chars"]))
@@ -254,6 +255,7 @@ def fit(args) -> int:
     q = load(args.features, parts)
     base = baseline_weights()
     start = np.array([base.get(p, 0.0) for p in parts])
+    fixed = tuple(i for i, p in enumerate(parts) if p in ("dense_z_same", "rest") or (args.free and p not in args.free))
     faq, every = q.subset(lambda i: q.sets[i] == "faq-dev"), q.subset(lambda i: q.sets[i] == "everyday")
     report = {"parts": parts, "baseline": dict(zip(parts, start.tolist()))}
     for name, s in (("faq-dev", faq), ("everyday", every)):
@@ -265,14 +267,14 @@ def fit(args) -> int:
         for l2 in (args.l2 if method == "pairwise" else [None]):
             label = f"{method}" + (f" l2={l2:g}" if l2 is not None else "")
             for train_name, train, test_name, test in (("faq-dev", faq, "everyday", every), ("everyday", every, "faq-dev", faq)):
-                w = pairwise_fit(train, start, l2) if method == "pairwise" else coordinate_fit(train, start)
+                w = pairwise_fit(train, start, l2, fixed) if method == "pairwise" else coordinate_fit(train, start, fixed=fixed)
                 report[f"{label}: fit {train_name}"] = {"train top-1": top1(train, w), f"{test_name} top-1": top1(test, w),
                                                        "weights": dict(zip(parts, np.round(w, 3).tolist()))}
             docs = sorted(set(every.docs))
             held = []
             for doc in docs:
                 tr, te = every.subset(lambda i: every.docs[i] != doc), every.subset(lambda i: every.docs[i] == doc)
-                w = pairwise_fit(tr, start, l2) if method == "pairwise" else coordinate_fit(tr, start)
+                w = pairwise_fit(tr, start, l2, fixed) if method == "pairwise" else coordinate_fit(tr, start, fixed=fixed)
                 held += [bool(y[int(np.argmax(x @ w))]) for x, y in zip(te.x, te.y)]
             report[f"{label}: everyday leave-one-document-out top-1"] = float(np.mean(held))
     print(json.dumps(report, ensure_ascii=False, indent=1))
@@ -293,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("features", type=Path)
     f.add_argument("--extra", action="append", help="a further feature (kind=table, passage_rank, early, log_chars, ...)")
     f.add_argument("--l2", type=float, action="append", default=None)
+    f.add_argument("--free", action="append", help="fit only these parts (the rest keep today's weights)")
     f.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     if args.command == "fit" and not args.l2:
