@@ -91,7 +91,7 @@ def question_rows(name: str, index, answerer, item: dict, c: dict) -> list[dict]
     query = c["standalone"]  # what the chain retrieved with (bot/chain.py retrieval_query)
     fused, signals = index.unit_scores(query)
     qlang = detect_language(query)
-    english = signals["keyword"].any() and np.allclose(signals["keyword"], signals["keyword_w"]) and qlang == "en"
+    english = qlang == "en"  # retrieval weighs an English question's (bridged) keywords alike in every language
     sources = set(item.get("sources") or [])
     places = {u.id: i for i, u in enumerate(cat.files[next(iter(sources))].units)} if sources & set(cat.files) else {}
     places.update({u.id: i for cand in ranked for rec in [cat.files.get(cat.units[cat.unit_index[cand.unit.unit_id]].source)]
@@ -104,7 +104,7 @@ def question_rows(name: str, index, answerer, item: dict, c: dict) -> list[dict]
         typed = float(cand.typed) * (cfg.vague_date_share if cand.typed and vague_date(unit.text) and cfg.type_bonus else 1.0)
         penalty = cfg.kind_penalty.get(cand.kind, 0.0)
         caption = float(cand.kind == "caption")
-        part = {"dense_z_same": float(signals["dense_z"][r]) * (1 - cross) / 1.0,
+        part = {"dense_z_same": float(signals["dense_z"][r]) * (1 - cross),
                 "dense_z_cross": float(signals["dense_z"][r]) * cross / (w.cross_dense or 1.0),
                 "sparse_z": float(signals["sparse_z"][r]),
                 "keyword_same": float(signals["keyword"][r]) * (1 - cross),
