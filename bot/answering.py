@@ -44,6 +44,13 @@ class Candidate:
     typed: bool = False
     coverage: float = 0.0
     covered: frozenset = frozenset()
+    language_bonus: float = 0.0  # ``other_language_bonus``, if the sentence is in another language than the question
+
+    @property
+    def plain_score(self) -> float:
+        """The score without the other-language bonus: what refusal reads. The bonus decides which sentence is quoted,
+        not whether there is evidence to quote one (the refusal was fitted on the order without it)."""
+        return self.score - self.language_bonus
 
 
 class ExtractiveAnswerer:
@@ -98,9 +105,11 @@ class ExtractiveAnswerer:
             score = u.score + bonus + cfg.coverage_weight * coverage - cfg.kind_penalty.get(kind, 0.0)
             if kind == "caption":  # a headline, caption or reference in a language its document otherwise doesn't use
                 score -= cfg.minority_penalty
+            other = cfg.other_language_bonus if row is not None and cat.units[row].lang != lang else 0.0
+            score += other  # every part of the score favours the question's own language
             if own is not None:
                 score += cfg.focus_weight * float(own[j])
-            out.append(Candidate(score, n, u, kind, typed, coverage, frozenset(covered)))
+            out.append(Candidate(score, n, u, kind, typed, coverage, frozenset(covered), other))
         out.sort(key=lambda c: -c.score)
         return out
 
@@ -146,7 +155,8 @@ class ExtractiveAnswerer:
 
         cat = self.index.catalog
         n = self.config.evidence_sentences
-        top = [c for c in ranked if c.kind in ("statement", "table")][:n] or ranked[:n]  # "こんにちは!" is near any question
+        plain = sorted(ranked, key=lambda c: -c.plain_score)
+        top = [c for c in plain if c.kind in ("statement", "table")][:n] or plain[:n]  # "こんにちは!" is near any question
         best_dense = max((c.unit.dense for c in top), default=0.0)
         coverage = max((c.coverage for c in top), default=0.0)
         sparse = 0.0
@@ -162,9 +172,9 @@ class ExtractiveAnswerer:
         # Names and places are left out: the taggers miss too many roles ("임대인").
         typed = True
         if asked in ("number", "date", "article"):
-            pool = [c for c in ranked if c.kind in ("statement", "table")]
+            pool = [c for c in plain if c.kind in ("statement", "table")]
             if pool and asked_unit(question):
-                pool = [c for c in pool if c.score >= pool[0].score - self.config.second_margin]
+                pool = [c for c in pool if c.plain_score >= pool[0].plain_score - self.config.second_margin]
             typed = any(c.typed for c in pool)
         return {
             "dense": best_dense,

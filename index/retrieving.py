@@ -125,6 +125,7 @@ class Index:
         langs = cat.unit_langs
         docs, ratio = self.unit_documents(), w.document_ratio
         dense_z, keyword_w = _z_by_group(dense, langs, candidates, docs=docs, ratio=ratio), keyword
+        sparse_z = _z_by_group(sparse, langs, docs=docs, ratio=ratio)
         if not english and (w.cross_dense != 1.0 or w.cross_keyword != 1.0):
             # the dense signal ranks worse across languages than within one, where dictionary evidence is
             # what tells the answering sentence from a same-topic one: trust it more there
@@ -133,12 +134,15 @@ class Index:
             cross = langs != detect_language(query)
             dense_z = np.where(cross, w.cross_dense * dense_z, dense_z)
             keyword_w = np.where(cross, w.cross_keyword * keyword, keyword)
-        fused = dense_z + w.sparse * _z_by_group(sparse, langs, docs=docs, ratio=ratio) + w.keyword * keyword_w
+        fused = dense_z + w.sparse * sparse_z + w.keyword * keyword_w
         if document is not None:
             fused = fused + w.document * document
         if timings is not None:
             timings.update(embed_query=(t1 - t0) * 1e3, dense=(t2 - t1) * 1e3, sparse=(t3 - t2) * 1e3, keyword=(t4 - t3) * 1e3)
-        return fused, {"dense": dense, "sparse": sparse, "keyword": keyword}
+        # the fused score's parts, each before its weight, for scripts/rank_features.py to re-weigh
+        parts = {"dense_z": dense_z, "sparse_z": sparse_z, "keyword_w": keyword_w,
+                 "document": document if document is not None else np.zeros(n, dtype=np.float32)}
+        return fused, {"dense": dense, "sparse": sparse, "keyword": keyword, **parts}
 
     def search(
         self, query: str, k: int | None = None, timings: dict[str, float] | None = None, also: tuple[str, ...] | list[str] = ()
