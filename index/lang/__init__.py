@@ -47,7 +47,7 @@ def rules(lang: str | None) -> LanguageRules:
     return _rules(lang if lang in _MODULES else "en")
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=len(_MODULES))  # one per language module: keyed only by _MODULES' codes
 def _rules(code: str) -> LanguageRules:
     m = _MODULES[code]
     return LanguageRules(
