@@ -107,7 +107,7 @@ class AnswerWeights:
     minority_penalty: float = 0.5  # a sentence in a language its document otherwise doesn't use: a headline, caption, reference
     # a sentence in another language than the question's: the question's own language scores higher on every part
     # (dense, sparse, keyword), so a same-language sentence of the wrong document came first (issue 19, item 4).
-    # Fitted on both dev sets' answerable questions (scripts/rank_features.py, docs/notes-rerank.md): first sentence
+    # Fitted on both dev sets' answerable questions (scripts/rank_features.py, docs/ranking.md): first sentence
     # holds the answer, everyday 0.348 -> 0.375 (leave-one-document-out 0.367), faq-dev 0.705 unchanged (flat up to
     # 1.5, 0.692 at 2); a pairwise ranker fitted on faq-dev alone puts +4.2 here and carries to everyday (0.432).
     other_language_bonus: float = 1.5

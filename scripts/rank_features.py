@@ -13,7 +13,7 @@ document, length, same or other language than the question) and its label: does 
     python scripts/rank_features.py fit /tmp/rank-features.jsonl
 
 ``fit`` scores today's ranking and simple linear re-weightings of those parts across genres: fitted on faq-dev and
-tested on everyday, the reverse, and grouped by document within everyday (docs/notes-rerank.md).
+tested on everyday, the reverse, and grouped by document within everyday (docs/ranking.md).
 """
 from __future__ import annotations
 
