@@ -32,6 +32,32 @@ from index.retrieving import Index  # noqa: E402
 from index.settings import AnswerWeights, Settings  # noqa: E402
 
 
+def dev_sets(index_dir_of, cache_dir: Path, build: bool = False) -> list[tuple[str, Index, list[dict], dict]]:
+    """Each dev set (faq-dev over the seeds, everyday over its documents; never a test set) as (name, index, items,
+    retrieval), the retrieval prepared once and kept in ``cache_dir``: the study scripts re-score it many times.
+    ``index_dir_of(name)`` says where a set's index is; ``build`` builds it there first."""
+    from evaluation.datasets import plan_sets
+    from index.indexing import run_index
+
+    base = Settings.load()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    out = []
+    for eset in plan_sets(None, "dev"):
+        docs = [eset.corpus] if eset.corpus else base.docs
+        settings = dataclasses.replace(base, index_dir=Path(index_dir_of(eset.name)), docs=docs, chroma_url=None)
+        if build:
+            run_index(settings)
+        index = Index.open(settings)
+        cache = cache_dir / f"prepared-{eset.name}.pkl"
+        cached = pickle.loads(cache.read_bytes()) if cache.exists() else {}
+        missing = [it for it in eset.items if it["id"] not in cached]
+        if missing:
+            cached.update(prepare(Chatbot(settings, index=index), missing))
+            cache.write_bytes(pickle.dumps(cached))
+        out.append((eset.name, index, eset.items, cached))
+    return out
+
+
 def prepare(bot: Chatbot, items: list[dict]) -> dict[str, dict]:
     """What the answer step sees for each question: the chain's standalone question, focus, avoid and passages."""
     out = {}

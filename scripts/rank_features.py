@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import pickle
 import sys
 from pathlib import Path
 
@@ -51,27 +50,10 @@ def open_sets(seeds_index: Path, everyday_index: Path, cache_dir: Path):
     """Each dev set with its (already built) index and its cached retrieval."""
     import importlib.util
 
-    from bot.chain import Chatbot
-    from evaluation.datasets import plan_sets
-    from index.retrieving import Index
-    from index.settings import Settings
-
     spec = importlib.util.spec_from_file_location("answer_eval", ROOT / "scripts" / "answer_eval.py")
     answer_eval = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(answer_eval)
-    base = Settings.load()
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    for eset in plan_sets(None, "dev"):
-        where = everyday_index if eset.corpus else seeds_index
-        settings = dataclasses.replace(base, index_dir=where, docs=[eset.corpus] if eset.corpus else base.docs, chroma_url=None)
-        index = Index.open(settings)
-        cache = cache_dir / f"prepared-{eset.name}.pkl"
-        cached = pickle.loads(cache.read_bytes()) if cache.exists() else {}
-        missing = [it for it in eset.items if it["id"] not in cached]
-        if missing:
-            cached.update(answer_eval.prepare(Chatbot(settings, index=index), missing))
-            cache.write_bytes(pickle.dumps(cached))
-        yield eset.name, index, eset.items, cached
+    return answer_eval.dev_sets(lambda name: everyday_index if name == "everyday" else seeds_index, cache_dir)
 
 
 def question_rows(name: str, index, answerer, item: dict, c: dict) -> list[dict]:

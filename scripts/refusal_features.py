@@ -13,24 +13,17 @@ the chosen sentence's document), and its labels: answerable, answer hit, refused
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib.util
 import json
-import pickle
 import sys
 from pathlib import Path
-
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.answering import ExtractiveAnswerer, query_terms  # noqa: E402
-from bot.chain import Chatbot  # noqa: E402
-from evaluation.datasets import plan_sets  # noqa: E402
 from evaluation.metrics import _answer_hit  # noqa: E402
 from index.retrieving import Index, document_scores  # noqa: E402
-from index.settings import Settings  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("answer_eval", ROOT / "scripts" / "answer_eval.py")
 answer_eval = importlib.util.module_from_spec(_spec)
@@ -39,21 +32,7 @@ _spec.loader.exec_module(answer_eval)
 
 def open_sets(seeds_index: Path, everyday_index: Path, cache_dir: Path):
     """Each dev set with its (already built) index and its cached retrieval."""
-    base = Settings.load()
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    out = []
-    for eset in plan_sets(None, "dev"):
-        where = everyday_index if eset.corpus else seeds_index
-        settings = dataclasses.replace(base, index_dir=where, docs=[eset.corpus] if eset.corpus else base.docs, chroma_url=None)
-        index = Index.open(settings)
-        cache = cache_dir / f"prepared-{eset.name}.pkl"
-        cached = pickle.loads(cache.read_bytes()) if cache.exists() else {}
-        missing = [it for it in eset.items if it["id"] not in cached]
-        if missing:
-            cached.update(answer_eval.prepare(Chatbot(settings, index=index), missing))
-            cache.write_bytes(pickle.dumps(cached))
-        out.append((eset.name, index, eset.items, cached))
-    return out
+    return answer_eval.dev_sets(lambda name: everyday_index if name == "everyday" else seeds_index, cache_dir)
 
 
 def doc_rows(index: Index) -> dict[str, list[int]]:

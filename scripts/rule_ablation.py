@@ -19,7 +19,6 @@ import dataclasses
 import importlib.util
 import json
 import math
-import pickle
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -31,10 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 import bot.questions  # noqa: E402
 from bot.answering import ExtractiveAnswerer  # noqa: E402
-from bot.chain import Chatbot  # noqa: E402
-from evaluation.datasets import plan_sets  # noqa: E402
 from evaluation.metrics import _answer_hit  # noqa: E402
-from index.indexing import run_index  # noqa: E402
 from index.retrieving import Index  # noqa: E402
 from index.settings import AnswerWeights, Settings  # noqa: E402
 
@@ -132,21 +128,7 @@ def patched(patch: tuple[str, Callable] | None) -> Iterator[None]:
 
 def open_dev_sets(work: Path) -> list[tuple[str, Index, list[dict], dict]]:
     """Each dev set with its own index (built in ``work`` on first use) and its cached retrieval."""
-    base = Settings.load()
-    out = []
-    for eset in plan_sets(None, "dev"):
-        docs = [eset.corpus] if eset.corpus else base.docs
-        settings = dataclasses.replace(base, index_dir=work / f"index-{eset.name}", docs=docs, chroma_url=None)
-        run_index(settings)
-        index = Index.open(settings)
-        cache = work / f"prepared-{eset.name}.pkl"
-        cached = pickle.loads(cache.read_bytes()) if cache.exists() else {}
-        missing = [it for it in eset.items if it["id"] not in cached]
-        if missing:
-            cached.update(answer_eval.prepare(Chatbot(settings, index=index), missing))
-            cache.write_bytes(pickle.dumps(cached))
-        out.append((eset.name, index, eset.items, cached))
-    return out
+    return answer_eval.dev_sets(lambda name: work / f"index-{name}", work, build=True)
 
 
 def correct(sets, config: AnswerWeights) -> dict[str, bool]:
