@@ -361,14 +361,14 @@ def test_bench_table_has_a_row_per_scale_and_dashes_for_gaps():
     from evaluation.benchmark import ask_line, markdown_table
 
     rows = [
-        {"scale": 1, "files": 5, "sentences": 345, "passages": 88, "build_s": 12.3, "embed_units_per_s": 40.2,
+        {"scale": 1, "files": 5, "sentences": 345, "passages": 88, "build_s": 12.3, "build_units_per_s": 40.2,
          "retrieval_p50_ms": 15.25, "retrieval_p95_ms": 30.0, "answer_p50_ms": 20.0, "answer_p95_ms": 41.0,
          "build_peak_rss_mb": 800.0, "query_peak_rss_mb": 600.0},
         {"scale": 10, "files": 50, "sentences": 3450, "passages": 880, "build_s": 120.0},
     ]
     table = markdown_table(rows).splitlines()
     assert len(table) == 4 and table[0].startswith("| scale | files | sentences")
-    # no build CPU time, embedding floor or ratio measured: dashes, then the embedding rate
+    # no build CPU time, embedding floor or ratio measured: dashes, then the build's sentences per second
     assert "| 1× | 5 | 345 | 88 | 12.3 | – | – | – | 40 |" in table[2] and "15.2" in table[2]
     assert table[3].startswith("| 10× | 50 | 3,450 | 880 | 120.0 |") and "–" in table[3]
     line = ask_line({"wall_s": [2.0, 2.2, 2.1], "wall_median_s": 2.1, "heavy_imported": []})
