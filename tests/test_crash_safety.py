@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import index.versions as catalog_versions
@@ -268,6 +269,8 @@ DAMAGE = {
         b"".join((d / "files.jsonl").read_bytes().splitlines(keepends=True)[:1])
     ),
     "truncated sparse.npz": lambda d: _truncate(d / "sparse.npz"),
+    "truncated vectors.npy": lambda d: _truncate(d / "vectors.npy"),
+    "deleted vectors.npy": lambda d: (d / "vectors.npy").unlink(),
     "truncated bm25 vocab": lambda d: _truncate(next(d.glob("bm25/vocab*"))),
     "truncated bm25 matrix": lambda d: _truncate(next(d.glob("bm25/*.npy"))),
     "garbage manifest": lambda d: (d / "manifest.json").write_text("{not json", encoding="utf-8"),
@@ -285,6 +288,17 @@ def test_damaged_catalog_files_say_rebuild(copy, damage):
     if damage == "empty files.jsonl":  # what the message says to do works
         assert run_index(copy, list(copy.docs), rebuild=True).embedded_units > 0
         assert Index.open(copy).search("황금 사무라이 투구", k=1)[0].passage.source == "ko.txt"
+
+
+def test_a_vectors_file_of_the_wrong_shape_says_rebuild_even_with_its_checksum(copy):
+    """Written by something else (its checksum updated to match): damage, not a smaller or garbled search."""
+    directory = current_dir(copy.index_dir)
+    np.save(directory / "vectors.npy", np.load(directory / "vectors.npy")[:-1])
+    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    manifest["checksums"]["vectors.npy"] = catalog_versions.sha256((directory / "vectors.npy").read_bytes())
+    (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(BotError, match=r"damaged.*vectors.npy.*bot index --rebuild"):
+        Index.open(copy)
 
 
 def test_truncated_chroma_database_says_rebuild(copy):
