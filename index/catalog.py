@@ -132,6 +132,7 @@ class Catalog:
     idf: dict[str, float] = field(default_factory=dict, repr=False)
 
     def derive(self) -> "Catalog":
+        before = self.chroma_to_unit
         self.units, self.passages, self.unit_index, self.chroma_to_unit = [], {}, {}, {}
         for rec in sorted(self.files.values(), key=lambda r: r.source):
             for i, (unit, cid) in enumerate(zip(rec.units, rec.chroma_ids)):
@@ -145,6 +146,8 @@ class Catalog:
         self.unit_passage = np.array([number.setdefault(u.passage_id, len(number)) for u in self.units], dtype=np.int64)
         self.passage_ids = list(number)
         self.lang_counts = dict(Counter(u.lang for u in self.units))
+        if self.vectors is not None and before and list(before) != list(self.chroma_to_unit):
+            self.vectors = _follow_units(self.vectors, before, self.chroma_to_unit)
         return self
 
     def quote(self, source: str, start: int, end: int) -> str:
@@ -314,6 +317,14 @@ class Catalog:
         if vectors is not None and (vectors.dtype != np.float32 or vectors.shape != (len(cat.units), cat.dim)):
             raise damaged(index_dir, f"{VECTORS_FILE} holds {vectors.dtype} {vectors.shape}, not {len(cat.units)} x {cat.dim} float32")
         return cat
+
+
+def _follow_units(vectors: np.ndarray, before: dict[str, int], after: dict[str, int]) -> np.ndarray | None:
+    """The vector rows in the new unit order (files dropped from a catalog), or None where a unit has no row:
+    the catalog is then read through Chroma rather than with vectors of other sentences."""
+    if not all(cid in before for cid in after):
+        return None
+    return vectors[np.array([before[cid] for cid in after], dtype=np.int64)].reshape(len(after), vectors.shape[1])
 
 
 def local_embedded_index(index_dir: Path) -> bool:

@@ -36,14 +36,19 @@ def test_a_local_index_searches_the_catalogs_copy_of_chromas_vectors(seed_settin
                 assert abs(dist - approx[cid]) < 1e-5
 
 
-def test_an_older_catalog_without_the_copy_is_read_through_chroma(seed_settings, seed_index, tmp_path):
-    shutil.copytree(seed_settings.index_dir, tmp_path / "index")
-    settings = seed_settings.replace(index_dir=tmp_path / "index")
-    directory = current_dir(settings.index_dir)
+def drop_vectors_copy(index_dir) -> None:
+    """Make the current catalog one written before catalogs kept a copy of their vectors."""
+    directory = current_dir(index_dir)
     (directory / VECTORS_FILE).unlink()
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     del manifest["checksums"][VECTORS_FILE]
     (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_an_older_catalog_without_the_copy_is_read_through_chroma(seed_settings, seed_index, tmp_path):
+    shutil.copytree(seed_settings.index_dir, tmp_path / "index")
+    settings = seed_settings.replace(index_dir=tmp_path / "index")
+    drop_vectors_copy(settings.index_dir)
     old = Index.open(settings)
     assert isinstance(old.store, StoredVectors) and old.catalog.vectors is None
     assert old.search(QUESTION, k=1)[0].passage.id == seed_index.search(QUESTION, k=1)[0].passage.id
