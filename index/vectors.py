@@ -75,7 +75,8 @@ class StoredVectors:
 
 
 def open_vectors(index_dir: Path, chroma_url: str | None, catalog: Catalog, prefix: str = "seedbot"):
-    """The catalog's own collection, checked to hold exactly its vectors; never creates one.
+    """The catalog's copy of its vectors where it has one (an embedded index read locally: Chroma is not even
+    imported), else its own collection, checked to hold exactly its vectors; never creates one.
 
     A deleted store, an embedded index asked through --chroma-url, or a half-written collection would
     otherwise answer with every vector score 0.
