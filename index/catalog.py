@@ -1,6 +1,7 @@
 """The catalog: everything an index keeps besides its vectors, and its files on disk.
 
-Units, passages, tokens, the keyword index, sparse vectors and a manifest, loaded whole (it is small). Each
+Units, passages, tokens, the keyword index, sparse vectors, a copy of the dense vectors (embedded indexes: a
+one-off question searches them without opening Chroma) and a manifest, loaded whole (it is small). Each
 catalog is written once to its own directory; the manifest, written last, checksums every other file, so
 a truncated or changed file is reported as damage ("rebuild") instead of being read as a smaller index.
 Which catalog is current is ``index.versions``'s business.
@@ -35,6 +36,7 @@ from index.versions import (
 )
 
 FORMAT_VERSION = 2  # 2: ids name their source, files are checksummed, one collection per catalog
+VECTORS_FILE = "vectors.npy"  # optional: a catalog without it (older, or a server's) is searched through Chroma
 
 
 def chroma_id(sha256: str, source: str, n: int) -> str:
@@ -112,6 +114,7 @@ class Catalog:
     chroma_url: str | None
     files: dict[str, FileRecord] = field(default_factory=dict)
     sparse: Any = None  # scipy CSR, one row per unit in ``units`` order, or None
+    vectors: Any = None  # float32 units x dim in ``units`` order (Chroma's copy), or None: read through Chroma
     built_at: float = 0.0
     name: str = ""  # the catalog directory it was loaded from or saved to
 
@@ -129,6 +132,7 @@ class Catalog:
     idf: dict[str, float] = field(default_factory=dict, repr=False)
 
     def derive(self) -> "Catalog":
+        before = self.chroma_to_unit
         self.units, self.passages, self.unit_index, self.chroma_to_unit = [], {}, {}, {}
         for rec in sorted(self.files.values(), key=lambda r: r.source):
             for i, (unit, cid) in enumerate(zip(rec.units, rec.chroma_ids)):
@@ -142,6 +146,8 @@ class Catalog:
         self.unit_passage = np.array([number.setdefault(u.passage_id, len(number)) for u in self.units], dtype=np.int64)
         self.passage_ids = list(number)
         self.lang_counts = dict(Counter(u.lang for u in self.units))
+        if self.vectors is not None and before and list(before) != list(self.chroma_to_unit):
+            self.vectors = _follow_units(self.vectors, before, self.chroma_to_unit)
         return self
 
     def quote(self, source: str, start: int, end: int) -> str:
@@ -212,6 +218,8 @@ class Catalog:
             import scipy.sparse as sp
 
             sp.save_npz(tmp / "sparse.npz", self.sparse)
+        if self.vectors is not None:
+            np.save(tmp / VECTORS_FILE, np.ascontiguousarray(self.vectors, dtype=np.float32), allow_pickle=False)
         if self.bm25 is None:
             self.build_keyword_index()
         if self.bm25 is not None:
@@ -285,6 +293,7 @@ class Catalog:
                 import scipy.sparse as sp
 
                 sparse = sp.load_npz(io.BytesIO(data["sparse.npz"])).tocsr()
+            vectors = np.load(io.BytesIO(data[VECTORS_FILE]), allow_pickle=False) if VECTORS_FILE in data else None
             cat = cls(
                 embedding=manifest["embedding"],
                 dim=manifest["dim"],
@@ -292,6 +301,7 @@ class Catalog:
                 chroma_url=manifest.get("chroma_url"),
                 files=files,
                 sparse=sparse,
+                vectors=vectors,
                 built_at=manifest.get("built_at", 0.0),
                 name=name,
             )
@@ -304,7 +314,17 @@ class Catalog:
             raise damaged(index_dir, f"{type(exc).__name__}: {exc}") from None
         if manifest.get("units") != len(cat.units) or (sparse is not None and sparse.shape[0] != len(cat.units)):
             raise damaged(index_dir, f"the manifest counts {manifest.get('units')} sentences, the catalog holds {len(cat.units)}")
+        if vectors is not None and (vectors.dtype != np.float32 or vectors.shape != (len(cat.units), cat.dim)):
+            raise damaged(index_dir, f"{VECTORS_FILE} holds {vectors.dtype} {vectors.shape}, not {len(cat.units)} x {cat.dim} float32")
         return cat
+
+
+def _follow_units(vectors: np.ndarray, before: dict[str, int], after: dict[str, int]) -> np.ndarray | None:
+    """The vector rows in the new unit order (files dropped from a catalog), or None where a unit has no row:
+    the catalog is then read through Chroma rather than with vectors of other sentences."""
+    if not all(cid in before for cid in after):
+        return None
+    return vectors[np.array([before[cid] for cid in after], dtype=np.int64)].reshape(len(after), vectors.shape[1])
 
 
 def local_embedded_index(index_dir: Path) -> bool:

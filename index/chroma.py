@@ -171,3 +171,19 @@ def copy_vectors(source, target, ids: list[str], progress: Progress | None, batc
         target.add(ids=got["ids"], embeddings=got["embeddings"], metadatas=got["metadatas"], documents=got["documents"])
         if progress:
             progress("copy", min(i + batch, len(ids)), len(ids))
+
+
+def read_vectors(collection, ids: list[str], dim: int, batch: int = 500) -> np.ndarray:
+    """The stored vectors of ``ids``, in that order (float32): Chroma's own copy, so an exact search over them
+    scores as Chroma's query does."""
+    rows = {cid: n for n, cid in enumerate(ids)}
+    out = np.zeros((len(ids), dim), dtype=np.float32)
+    seen = 0
+    for i in range(0, len(ids), batch):
+        got = collection.get(ids=ids[i : i + batch], include=["embeddings"])
+        for cid, vec in zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)):
+            out[rows[cid]] = vec
+        seen += len(got["ids"])
+    if seen != len(ids):
+        raise BotError(f"Writing the vectors failed ({seen} stored for {len(ids)} sentences); run bot index again.")
+    return out

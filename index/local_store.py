@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 from index.catalog import Catalog
-from index.chroma import TAG, open_client
+from index.chroma import TAG, open_client, read_vectors
 from index.disk import collect_store_leftovers
 from index.errors import BotError
 from index.settings import redact_url
@@ -45,6 +45,11 @@ class LocalStore(Store):
                 raise
             self.damaged_store = set_damaged_store_aside(self.index_dir)  # the advised fix must work: a fresh store
             self.client = open_client(self.index_dir, None)
+
+    def commit(self, catalog: Catalog) -> None:
+        """As every store, with a copy of the vectors in the catalog: local readers search it without Chroma."""
+        catalog.vectors = read_vectors(self.vectors._collection, list(catalog.chroma_to_unit), catalog.dim)
+        super().commit(catalog)
 
     def collect(self, catalog: Catalog) -> None:
         drop = (self.replaced,) if self.replaced and self.replaced != catalog.collection else ()

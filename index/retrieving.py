@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (Chroma) + sparse latent terms + BM25, fused per sentence, returned as passages.
+"""Hybrid retrieval: dense (the catalog's vectors, or Chroma) + sparse latent terms + BM25, fused per sentence, returned as passages.
 
 Keyword evidence is weighted by how much of the query it actually matched (idf-weighted coverage).
 Query words reach other languages only through real dictionaries (index/bridging.py): Sino-Korean
@@ -28,7 +28,7 @@ from index.vectors import open_vectors
 
 @dataclass
 class Index:
-    """A query-ready index: the catalog, the embedder and the Chroma store, opened once."""
+    """A query-ready index: the catalog, the embedder and its vectors (``index.vectors``), opened once."""
 
     settings: Settings
     catalog: Catalog

@@ -171,7 +171,7 @@ def publish_to_server(index_dir: Path, chroma_url: str, prefix: str, progress: P
             collection = f"{prefix}-{uuid.uuid4().hex[:8]}"
             target = vector_store(client, collection, embedder, metadata=writer_metadata(tag, writer))._collection
             copy_vectors(source, target, list(cat.chroma_to_unit), beating(progress, Heartbeat([target])))
-            cat.collection, cat.chroma_url = collection, chroma_url
+            cat.collection, cat.chroma_url, cat.vectors = collection, chroma_url, None  # a server's catalog holds no copy
             name = cat.write(Path(tmp))
             upload_catalog(client, Path(tmp) / name, f"{collection}-catalog", writer_metadata(tag, writer))
         write_pointer(client, prefix, next_pointer(pointer, name, collection, tag, keep_old=True))

@@ -1,4 +1,5 @@
-"""Reading an index's vectors: its own Chroma collection, checked against its catalog, queried for nearest ids.
+"""Reading an index's vectors: the catalog's own copy (embedded indexes), searched exactly in numpy, or else its
+own Chroma collection, checked against its catalog, queried for nearest ids.
 
 Apart from the store (:mod:`index.storing`, :mod:`index.chroma`: catalogs, the Chroma client, writing) and without LangChain, whose import was
 0.6 s of a one-off ``bot ask``; the index build creates its collection through langchain-chroma (``chroma.vector_store``) and writes
@@ -9,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from index.errors import BotError
 from index.settings import redact_url
 from index.catalog import Catalog, embedded_not_server
@@ -16,6 +19,32 @@ from index.chroma import is_not_found, open_client
 from index.disk import no_space_to_open, out_of_space
 from index.replicas import server_damaged
 from index.versions import damaged
+
+
+class CatalogVectors:
+    """The catalog's copy of its vectors, searched exactly: opening Chroma (import, client, count) was about
+    1 s of a one-off ``bot ask``; an exact search over a language's rows takes well under a millisecond on the
+    seeds. Returns what :meth:`StoredVectors.nearest` returns, so the retriever does not know which it has."""
+
+    def __init__(self, catalog: Catalog):
+        self.vectors = catalog.vectors
+        self.ids = list(catalog.chroma_to_unit)  # catalog row -> Chroma id
+        self.langs = catalog.unit_langs
+        self._rows: dict[str, np.ndarray] = {}
+
+    def nearest(self, vector: list[float], k: int, where: dict) -> list[tuple[str, float]]:
+        """(id, cosine distance) of the ``k`` nearest rows whose language is ``where["lang"]``."""
+        lang = where["lang"]
+        rows = self._rows.get(lang)
+        if rows is None:
+            rows = self._rows[lang] = np.flatnonzero(self.langs == lang)
+        q = np.asarray(vector, dtype=np.float32)
+        q = q / (np.linalg.norm(q) or 1.0)  # Chroma's cosine space normalises the query too
+        scores = self.vectors[rows] @ q
+        k = min(k, len(rows))
+        top = np.argpartition(-scores, k - 1)[:k] if 0 < k < len(rows) else np.arange(len(rows))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.ids[rows[i]], float(1.0 - scores[i])) for i in top]
 
 
 class StoredVectors:
@@ -46,13 +75,16 @@ class StoredVectors:
 
 
 def open_vectors(index_dir: Path, chroma_url: str | None, catalog: Catalog, prefix: str = "seedbot"):
-    """The catalog's own collection, checked to hold exactly its vectors; never creates one.
+    """The catalog's copy of its vectors where it has one (an embedded index read locally: Chroma is not even
+    imported), else its own collection, checked to hold exactly its vectors; never creates one.
 
     A deleted store, an embedded index asked through --chroma-url, or a half-written collection would
     otherwise answer with every vector score 0.
     """
     if chroma_url and not catalog.chroma_url:
         raise embedded_not_server(index_dir, chroma_url)
+    if not chroma_url and not catalog.chroma_url and catalog.vectors is not None:
+        return CatalogVectors(catalog)
     url = chroma_url or catalog.chroma_url
     client = open_client(index_dir, url, create=False)
     where = redact_url(url) if url else "the embedded store"

@@ -302,14 +302,15 @@ ASK_MUST_NOT_LOAD = {
     "트럼프 대통령은 일본의 방위비에 대해 무엇을 말했나요?": {"sudachipy"},
     "石破首相はトランプ氏に何を贈った？": {"kiwipiepy"},
 }
-NEVER_ON_THE_ASK_PATH = {"langchain_core", "langchain_chroma", "langchain_openai", "langchain_ollama", "langsmith", "evaluation",
+NEVER_ON_THE_ASK_PATH = {"chromadb", "langchain_core", "langchain_chroma", "langchain_openai", "langchain_ollama", "langsmith", "evaluation",
                          "gradio", "torch", "matplotlib"}
 
 
 @pytest.mark.parametrize("question", list(ASK_MUST_NOT_LOAD))
 def test_a_one_off_question_loads_only_what_it_needs(seed_settings, question):
     """``bot ask`` run for real in a fresh interpreter on the seed index: it answers, and loads no LangChain, no
-    evaluation or web pieces, and no tokenizer for a language the question is not in."""
+    evaluation or web pieces, no Chroma (the catalog's copy of the vectors is searched), and no tokenizer for a
+    language the question is not in."""
     code = ("import sys\nfrom bot.cli import cli\n"
             "try:\n    cli(['ask', sys.argv[1]], prog_name='bot', standalone_mode=False)\nexcept SystemExit:\n    pass\n"
             "print('LOADED', sorted({m.split('.')[0] for m in sys.modules}))\n")

@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import index.versions as catalog_versions
@@ -28,6 +29,7 @@ from index.chroma import open_client
 from index.local_store import collect_garbage
 from index.versions import current_dir
 from test_chroma_server import chroma_server  # noqa: F401 - the real `chroma run` server fixture
+from test_vectors import drop_vectors_copy
 
 KO = "이시바 총리는 트럼프 대통령에게 황금 사무라이 투구를 선물했다. 투구는 돗토리현에서 준비되었다. 두 정상은 골프를 쳤다.\n"
 JA = "高市首相は一月二日にトランプ大統領と電話で会談した。両首脳は春の訪米で合意した。関税交渉は続いている。\n"
@@ -137,10 +139,13 @@ def reference(tmp_path_factory):
     docs = write_v1(base / "docs")
     s1 = settings_for(base / "v1")
     run_index(s1, [docs])
-    v1 = answers(s1)
     s2 = settings_for(base / "v2")
     run_index(s2, [write_v2(docs)])
-    return {"v1": v1, "v2": answers(s2)}
+    got = {"v1": answers(s1), "v2": answers(s2)}
+    for name, s in (("v1", s1), ("v2", s2)):  # as Chroma's own search scores them (a server), to the last bit
+        drop_vectors_copy(s.index_dir)
+        got[f"chroma-{name}"] = answers(s)
+    return got
 
 
 def test_a_killed_incremental_run_changes_no_answer_and_the_next_run_repairs(tmp_path, reference, monkeypatch):
@@ -168,7 +173,8 @@ def test_a_killed_incremental_run_changes_no_answer_and_the_next_run_repairs(tmp
     monkeypatch.setattr(catalog_versions, "GRACE_SECONDS", 0.0)
     assert run_index(s, [docs]).embedded_units == 0
     assert collections(s) == {current.collection} and catalog_dirs(s) == {current.name}
-    assert Index.open(s).store._collection.count() == len(current.units)
+    assert open_client(s.index_dir, None, create=False).get_collection(current.collection).count() == len(current.units)
+    assert Index.open(s).store.vectors.shape == (len(current.units), current.dim)
 
 
 def test_a_run_killed_right_after_its_switch_gives_the_new_answers(tmp_path, reference):
@@ -268,6 +274,8 @@ DAMAGE = {
         b"".join((d / "files.jsonl").read_bytes().splitlines(keepends=True)[:1])
     ),
     "truncated sparse.npz": lambda d: _truncate(d / "sparse.npz"),
+    "truncated vectors.npy": lambda d: _truncate(d / "vectors.npy"),
+    "deleted vectors.npy": lambda d: (d / "vectors.npy").unlink(),
     "truncated bm25 vocab": lambda d: _truncate(next(d.glob("bm25/vocab*"))),
     "truncated bm25 matrix": lambda d: _truncate(next(d.glob("bm25/*.npy"))),
     "garbage manifest": lambda d: (d / "manifest.json").write_text("{not json", encoding="utf-8"),
@@ -287,10 +295,31 @@ def test_damaged_catalog_files_say_rebuild(copy, damage):
         assert Index.open(copy).search("황금 사무라이 투구", k=1)[0].passage.source == "ko.txt"
 
 
+def test_a_vectors_file_of_the_wrong_shape_says_rebuild_even_with_its_checksum(copy):
+    """Written by something else (its checksum updated to match): damage, not a smaller or garbled search."""
+    directory = current_dir(copy.index_dir)
+    np.save(directory / "vectors.npy", np.load(directory / "vectors.npy")[:-1])
+    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    manifest["checksums"]["vectors.npy"] = catalog_versions.sha256((directory / "vectors.npy").read_bytes())
+    (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(BotError, match=r"damaged.*vectors.npy.*bot index --rebuild"):
+        Index.open(copy)
+
+
+def answers_without_chroma_and_older_catalogs_say(copy, match: str) -> None:
+    """Damage to the Chroma store does not reach a reader of a catalog with its own checksummed copy of the vectors
+    (it answers as before); a catalog without the copy (an older one) reports it as ever."""
+    assert Index.open(copy).search("황금 사무라이 투구", k=1)[0].passage.source == "ko.txt"
+    drop_vectors_copy(copy.index_dir)
+    with pytest.raises(BotError, match=match):
+        Index.open(copy)
+
+
 def test_truncated_chroma_database_says_rebuild(copy):
     _truncate(copy.index_dir / "chroma" / "chroma.sqlite3", 0.3)
+    answers_without_chroma_and_older_catalogs_say(copy, r"damaged.*bot index --rebuild")
     with pytest.raises(BotError, match=r"damaged.*bot index --rebuild"):
-        Index.open(copy)
+        run_index(copy, list(copy.docs))
 
 
 STORE_DAMAGE = {
@@ -308,8 +337,7 @@ def test_a_damaged_chroma_database_says_rebuild_and_the_rebuild_works(copy, dama
     database = copy.index_dir / "chroma" / "chroma.sqlite3"
     database.write_bytes(STORE_DAMAGE[damage](database.read_bytes()))
     before = database.read_bytes()
-    with pytest.raises(BotError, match=r"damaged.*bot index --rebuild"):
-        Index.open(copy)
+    answers_without_chroma_and_older_catalogs_say(copy, r"damaged.*bot index --rebuild")
     with pytest.raises(BotError, match=r"damaged.*bot index --rebuild"):
         run_index(copy, list(copy.docs))
     assert database.read_bytes() == before  # opening never creates or changes anything
@@ -320,8 +348,7 @@ def test_a_damaged_chroma_database_says_rebuild_and_the_rebuild_works(copy, dama
 
 def test_deleted_vector_store_says_rebuild_and_is_not_recreated(copy):
     shutil.rmtree(copy.index_dir / "chroma")
-    with pytest.raises(BotError, match=r"vector store .* missing.*bot index --rebuild"):
-        Index.open(copy)
+    answers_without_chroma_and_older_catalogs_say(copy, r"vector store .* missing.*bot index --rebuild")
     assert not (copy.index_dir / "chroma").exists()
     report = run_index(copy, list(copy.docs))  # an incremental run repairs it, too, and says so
     assert report.embedded_units == len(Catalog.load(copy.index_dir).units)
@@ -333,8 +360,7 @@ def test_missing_vectors_say_rebuild(copy):
     cat = Catalog.load(copy.index_dir)
     col = open_client(copy.index_dir, None).get_collection(cat.collection)
     col.delete(ids=[cat.files["ko.txt"].chroma_ids[0]])
-    with pytest.raises(BotError, match=r"damaged \(\d+ vectors .* for \d+ sentences\)"):
-        Index.open(copy)
+    answers_without_chroma_and_older_catalogs_say(copy, r"damaged \(\d+ vectors .* for \d+ sentences\)")
 
 
 @pytest.mark.parametrize("damage", ["deleted catalog", "garbage CURRENT", "deleted CURRENT"])
@@ -394,16 +420,16 @@ def test_server_mode_collects_its_own_leftovers_and_nothing_else(tmp_path, chrom
     finished = {first, f"{first}-catalog", f"{s.collection}-current", foreign.name}  # vectors, catalog, pointer
     assert collections(s) == finished
     kill_at("after:embed", s, docs, rebuild=True)
-    assert answers(s) == reference["v1"]
+    assert answers(s) == reference["chroma-v1"]
     assert len(collections(s)) == 5  # the killed run's vectors
     kill_at("after:upload", s, docs, rebuild=True)  # its vectors and catalog written, the pointer not switched
-    assert answers(s) == reference["v1"]
-    assert answers(s.replace(index_dir=tmp_path / "elsewhere")) == reference["v1"]  # a fresh machine: the old index
+    assert answers(s) == reference["chroma-v1"]
+    assert answers(s.replace(index_dir=tmp_path / "elsewhere")) == reference["chroma-v1"]  # a fresh machine: the old index
     assert len(collections(s)) == 7
     run_index(s, [docs])
     assert collections(s) == finished
     kill_at("after:server-switch", s, write_v2(docs))  # switched on the server, not yet in this machine's cache
-    assert answers(s) == reference["v2"]
+    assert answers(s) == reference["chroma-v2"]
     client.delete_collection(Catalog.load(s.index_dir).collection)  # vectors lost on the server
     with pytest.raises(BotError, match=r"not in http://.*bot index --rebuild"):
         Index.open(s)

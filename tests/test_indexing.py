@@ -4,13 +4,16 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from index.chroma import open_client
 from index.errors import BotError
 from index.settings import SEEDS_DIR, Settings
 from index.indexing import run_index
 from index.retrieving import Index
 from index.catalog import Catalog
+from index.vectors import StoredVectors
 from index.versions import current_dir
 
 KO = "이시바 총리는 트럼프 대통령에게 황금 사무라이 투구를 선물했다. 투구는 돗토리현에서 준비되었다.\n"
@@ -49,8 +52,12 @@ def test_second_run_embeds_nothing_and_changes_are_picked_up(tmp_path, docs):
     assert sorted(catalog.files) == ["en.txt", "ko.txt"]
     assert (current_dir(s.index_dir) / "bm25").is_dir()  # the keyword index is saved beside the catalog
     # the vectors of the old ko.txt and of ja.md are gone from Chroma, too
-    index = Index.open(s)
-    assert len(index.store.get(include=[])["ids"]) == len(catalog.units)
+    chroma = StoredVectors(open_client(s.index_dir, None, create=False), catalog.collection)
+    got = chroma.get(include=["embeddings"])
+    assert len(got["ids"]) == len(catalog.units)
+    # and the catalog's copy, which readers search, holds the new collection's vectors row for row
+    rows = [catalog.chroma_to_unit[cid] for cid in got["ids"]]
+    np.testing.assert_array_equal(Index.open(s).store.vectors[rows], np.asarray(got["embeddings"], dtype=np.float32))
 
 
 def test_every_unit_quotes_its_file_exactly(tmp_path):
@@ -154,7 +161,7 @@ def test_rebuild_replaces_the_collection(tmp_path, docs):
     run_index(s, [docs], rebuild=True)
     second = Catalog.load(s.index_dir).collection
     assert first != second
-    names = [getattr(c, "name", c) for c in Index.open(s).store._client.list_collections()]
+    names = [getattr(c, "name", c) for c in open_client(s.index_dir, None, create=False).list_collections()]
     assert names == [second]
 
 
