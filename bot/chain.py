@@ -343,7 +343,7 @@ def open_chatbot(settings: Settings, *, build_if_missing: bool = True, progress:
         if announce:
             docs = ", ".join(str(p) for p in settings.docs)
             announce(f"No index yet in {settings.index_dir}: indexing {docs} once (the five seed articles take about "
-                     "45 s on two idle cores); later questions start at once.")
+                     "25 s on two idle cores); later questions start at once.")
         report = run_index(settings, progress=progress)
         if announce:
             announce(report.summary())
