@@ -40,7 +40,7 @@ class CatalogVectors:
             rows = self._rows[lang] = np.flatnonzero(self.langs == lang)
         q = np.asarray(vector, dtype=np.float32)
         q = q / (np.linalg.norm(q) or 1.0)  # Chroma's cosine space normalises the query too
-        scores = self.vectors[rows] @ q
+        scores = (self.vectors @ q)[rows]  # no copy of the language's rows (54 MB at 100x) per query
         k = min(k, len(rows))
         top = np.argpartition(-scores, k - 1)[:k] if 0 < k < len(rows) else np.arange(len(rows))
         top = top[np.argsort(-scores[top], kind="stable")]
